@@ -1,0 +1,51 @@
+# optrading: `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP_RUN := $(VENV)/.installed-runtime
+STAMP_DEV := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format migrate bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP_RUN): requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(STAMP_DEV): requirements-dev.txt requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@ $(STAMP_RUN)
+
+run: $(STAMP_RUN) ## Install, set up and start the whole platform on http://127.0.0.1:8000 (Ctrl-C stops it)
+	$(PY) manage.py runplatform --setup
+
+test: $(STAMP_DEV) ## Run the whole test suite against real PostgreSQL and Redis
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV) ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: $(STAMP_DEV) ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(STAMP_RUN) ## Apply database migrations
+	$(PY) manage.py migrate
+
+bench: $(STAMP_DEV) ## Run the benchmarks (results as JSON under benchmarks/results/)
+	$(PIP) install --quiet -r benchmarks/requirements.txt
+	$(PY) benchmarks/pricing.py
+
+clean: ## Remove the virtualenv and local state (var/)
+	rm -rf $(VENV) var

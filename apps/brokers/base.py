@@ -1,0 +1,153 @@
+"""The broker interface every market-data source implements, and the registry that picks one.
+
+Implementations return exactly what pykiteconnect returns, so the rest of the platform never
+knows which one it talks to:
+
+* ``instruments()``: the parsed instruments dump, a list of dicts with the 12 Kite columns
+  (``instrument_token`` int, ``exchange_token`` str, ``expiry`` a ``date`` or ``''``, ...).
+* ``quote(keys)``: ``{"EXCHANGE:TRADINGSYMBOL": {...17 Kite quote fields...}}`` where ``timestamp``
+  and ``last_trade_time`` are naive IST datetimes (or None) and unknown keys are simply absent.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.conf import settings
+
+InstrumentRow = dict[str, Any]
+QuoteDict = dict[str, Any]
+
+QUOTE_BATCH_SIZE = 500
+"""Kite's /quote accepts at most 500 instruments per call."""
+
+
+class BrokerError(Exception):
+    """A broker failure. ``transient`` failures may be retried; permanent ones are recorded."""
+
+    transient: ClassVar[bool] = False
+    code: str = "broker_error"
+    suggestion: str = ""
+
+    def __init__(self, message: str, *, code: str | None = None, suggestion: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+        if suggestion is not None:
+            self.suggestion = suggestion
+
+
+class TransientBrokerError(BrokerError):
+    transient = True
+
+
+class PermanentBrokerError(BrokerError):
+    transient = False
+
+
+class SessionRequiredError(PermanentBrokerError):
+    """No usable session: nobody logged in, or the token expired or was rejected."""
+
+    code = "session_required"
+
+
+class RateLimiter(abc.ABC):
+    """Paces calls per API key and endpoint class (``quote``, ``historical``, ``other``)."""
+
+    @abc.abstractmethod
+    def acquire(self, kind: str) -> None:
+        """Block until one call of ``kind`` may be made."""
+
+
+class LocalRateLimiter(RateLimiter):
+    """A per-process limiter, enough when one process talks to the broker (embedded mode, tests)."""
+
+    RATES: ClassVar[dict[str, float]] = {"quote": 1.0, "historical": 3.0, "other": 10.0}
+
+    def __init__(self, rates: dict[str, float] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.rates = dict(rates or self.RATES)
+        self._clock = clock
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, kind: str) -> None:
+        interval = 1.0 / self.rates.get(kind, self.rates["other"])
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next.get(kind, now))
+            self._next[kind] = at + interval
+        delay = at - self._clock()
+        if delay > 0:
+            time.sleep(delay)
+
+
+class Broker(abc.ABC):
+    """A source of instruments and quotes with Kite Connect's shapes."""
+
+    name: ClassVar[str]
+    simulated: ClassVar[bool] = False
+
+    def __init__(self, *, rate_limiter: RateLimiter | None = None):
+        self.rate_limiter = rate_limiter or LocalRateLimiter()
+
+    @abc.abstractmethod
+    def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
+        """The instruments dump (all exchanges, or one)."""
+
+    @abc.abstractmethod
+    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+        """Full quotes for at most 500 keys. ``minute`` is the market minute being collected;
+        a live broker ignores it (it can only return now), a simulated one prices at it."""
+
+    @abc.abstractmethod
+    def collection_minute(self, *, last_collected: datetime | None, now: datetime) -> datetime:
+        """The aware-UTC market minute the next collection run is for."""
+
+    def ready(self) -> tuple[bool, str]:
+        """Whether collection can call the broker now, and why not."""
+        return True, "ok"
+
+    def quote_many(self, keys: Sequence[str], *, minute: datetime) -> Iterator[dict[str, QuoteDict]]:
+        """Quotes in batches of at most 500 keys, each call paced by the rate limiter."""
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), QUOTE_BATCH_SIZE):
+            self.rate_limiter.acquire("quote")
+            yield self.quote(unique[start : start + QUOTE_BATCH_SIZE], minute=minute)
+
+
+_REGISTRY: dict[str, str] = {
+    "simulated": "apps.brokers.simulated",
+    "kite": "apps.brokers.kite",
+    "replay": "apps.brokers.replay",
+}
+_FACTORIES: dict[str, Callable[[], Broker]] = {}
+
+
+def register(name: str) -> Callable[[Callable[[], Broker]], Callable[[], Broker]]:
+    """Register a factory that builds the broker ``name`` from settings."""
+
+    def decorator(factory: Callable[[], Broker]) -> Callable[[], Broker]:
+        _FACTORIES[name] = factory
+        return factory
+
+    return decorator
+
+
+def get_broker(name: str | None = None) -> Broker:
+    """The configured broker (``OPTRADING_BROKER``), built by its registered factory."""
+    name = name or settings.OPTRADING_BROKER
+    if name not in _FACTORIES:
+        module = _REGISTRY.get(name)
+        if module is None:
+            raise PermanentBrokerError(f"Unknown broker {name!r}; choose one of {', '.join(sorted(_REGISTRY))}.")
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            raise PermanentBrokerError(f"Broker {name!r} is not available in this build ({exc}).") from exc
+    return _FACTORIES[name]()

@@ -1,0 +1,24 @@
+"""Errors users can act on: one row per (component, code), counted, with a recovery suggestion."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ErrorEvent(models.Model):
+    component = models.CharField(max_length=32, help_text="collection, broker, analytics, participants, ...")
+    code = models.CharField(max_length=64)
+    message = models.TextField()
+    suggestion = models.TextField(blank=True, help_text="What the user can do about it.")
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        indexes = [models.Index(fields=["component", "code", "resolved"], name="errorevent_open_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.component}/{self.code} x{self.count}"

@@ -1,0 +1,233 @@
+"""Settings for every environment; ``test.py`` only swaps in the test services.
+
+Every variable read here is listed, with one line of explanation, in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+
+from optrading.env import BASE_DIR, env
+
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
+
+def _secret_key() -> str:
+    """DJANGO_SECRET_KEY, or a per-install key kept in var/ so local runs need no setup."""
+    configured = env.str("DJANGO_SECRET_KEY", default="")
+    if configured:
+        return configured
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "django_prometheus",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_celery_beat",
+    "channels",
+    "apps.core",
+    "apps.market",
+    "apps.brokers",
+    "apps.marketdata",
+    "apps.analytics",
+    "apps.participants",
+    "apps.overview",
+    "apps.monitoring",
+    "apps.api",
+    "apps.web",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "optrading.urls"
+WSGI_APPLICATION = "optrading.wsgi.application"
+ASGI_APPLICATION = "optrading.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# Zero configuration: a SQLite file under var/. Production and tests: PostgreSQL via DATABASE_URL.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'optrading.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded platform writes from the worker thread while the web server reads.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# Stored times are aware UTC; pages and parsers convert to IST at the edges.
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+DISPLAY_TIME_ZONE = "Asia/Kolkata"
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+# Serve static files from the finders too, so `make run` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# --- Redis, Celery, Channels ----------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+EMBEDDED = not REDIS_URL
+"""Without REDIS_URL the platform runs embedded: one process, in-memory broker and channel layer."""
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("OPTRADING_API_USER_RATE", default="600/min"),
+        "anon": env.str("OPTRADING_API_ANON_RATE", default="60/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "optrading API",
+    "DESCRIPTION": "Option-chain archive, IV and greeks, PCR, max pain, OI build-up, participants and breadth "
+    "for Indian index options. Times are ISO 8601; stored in UTC, shown in IST.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- optrading ------------------------------------------------------------------------------
+OPTRADING_BROKER = env.str("OPTRADING_BROKER", default="simulated")
+OPTRADING_SIM_SEED = env.int("OPTRADING_SIM_SEED", default=42)
+OPTRADING_COLLECT_INTERVAL = env.int("OPTRADING_COLLECT_INTERVAL", default=5)
+OPTRADING_STRIKE_OFFSETS = env.str("OPTRADING_STRIKE_OFFSETS", default="-2..2")
+OPTRADING_CHAIN_SCOPE = env.str("OPTRADING_CHAIN_SCOPE", default="atm")
+OPTRADING_FULL_CHAIN_PCT = env.float("OPTRADING_FULL_CHAIN_PCT", default=10.0)
+OPTRADING_FULL_CHAIN_EXPIRIES = env.int("OPTRADING_FULL_CHAIN_EXPIRIES", default=4)
+OPTRADING_RISK_FREE_RATE = env.float("OPTRADING_RISK_FREE_RATE", default=0.055)
+OPTRADING_PARTICIPANTS_DIR = env.str("OPTRADING_PARTICIPANTS_DIR", default=str(VAR_DIR / "participants"))
+OPTRADING_FERNET_KEY = env.str("OPTRADING_FERNET_KEY", default="")
+
+KITE_API_KEY = env.str("KITE_API_KEY", default="")
+KITE_API_SECRET = env.str("KITE_API_SECRET", default="")
+KITE_API_ROOT = env.str("KITE_API_ROOT", default="https://api.kite.trade")
+
+if OPTRADING_BROKER not in {"simulated", "kite", "replay"}:
+    raise ImproperlyConfigured(
+        f"OPTRADING_BROKER={OPTRADING_BROKER!r} is not a broker; choose simulated, kite or replay."
+    )
+if OPTRADING_BROKER == "kite":
+    for _name in ("KITE_API_KEY", "KITE_API_SECRET"):
+        if not env.str(_name, default=""):
+            raise ImproperlyConfigured(f"{_name} must be set when OPTRADING_BROKER=kite.")
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "kiteconnect": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
+
+HEALTH_MAX_COLLECTION_AGE = timedelta(minutes=5)

@@ -1,0 +1,42 @@
+"""Shared fixtures. The suite needs real PostgreSQL and Redis; it stops at once when either is down."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+POSTGRES_HINT = "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+REDIS_HINT = 'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+
+
+def _reachable(url: str, default_port: int) -> tuple[bool, str]:
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or default_port
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True, f"{host}:{port}"
+    except OSError:
+        return False, f"{host}:{port}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    db_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/optrading_test")
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    ok, where = _reachable(db_url, 5432)
+    if not ok:
+        pytest.exit(f"PostgreSQL is not reachable at {where} (TEST_DATABASE_URL); {POSTGRES_HINT}", returncode=3)
+    ok, where = _reachable(redis_url, 6379)
+    if not ok:
+        pytest.exit(f"Redis is not reachable at {where} (TEST_REDIS_URL); {REDIS_HINT}", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> None:
+    """Each test starts with the test Redis database empty (rate-limit buckets, channel layer)."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
