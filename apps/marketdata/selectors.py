@@ -59,14 +59,13 @@ def chain_minute_at(*, underlying: Underlying, at: datetime, expiry: date | None
     return quotes.order_by("-minute").values_list("minute", flat=True).first()
 
 
-def chain_expiry_for_bucket(*, underlying: Underlying, bucket: str, minute: datetime) -> date | None:
-    """The expiry that was in ``bucket`` at ``minute`` (buckets are stored with each quote)."""
-    return (
-        OptionQuote.objects.filter(underlying=underlying, minute=minute, expiry_bucket=bucket)
-        .order_by("expiry")
-        .values_list("expiry", flat=True)
-        .first()
-    )
+def chain_expiry_for_bucket(*, underlying: Underlying, bucket: str | None, minute: datetime) -> date | None:
+    """The expiry that was in ``bucket`` at ``minute`` (buckets are stored with each quote);
+    without a bucket, the nearest expiry archived at that minute."""
+    quotes = OptionQuote.objects.filter(underlying=underlying, minute=minute)
+    if bucket is not None:
+        quotes = quotes.filter(expiry_bucket=bucket)
+    return quotes.order_by("expiry").values_list("expiry", flat=True).first()
 
 
 def chain_expiries_at(*, underlying: Underlying, minute: datetime) -> list[date]:

@@ -1,0 +1,82 @@
+"""The option chain as it was at any archived minute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api import params
+from apps.api.serializers import ErrorSerializer, OptionChainSerializer
+from apps.marketdata.models import OptionQuote
+from apps.marketdata.selectors import chain_quotes
+
+SYMBOL_PARAMETER = OpenApiParameter(
+    "symbol", OpenApiTypes.STR, OpenApiParameter.PATH, description="Underlying, e.g. NIFTY, BANKNIFTY, SENSEX."
+)
+CHAIN_PARAMETERS = [
+    OpenApiParameter(
+        "bucket",
+        OpenApiTypes.STR,
+        enum=params.SELECTABLE_BUCKETS,
+        description="Expiry bucket as filed at that minute. Default (without expiry): the nearest expiry.",
+    ),
+    OpenApiParameter("expiry", OpenApiTypes.DATE, description="Expiry date YYYY-MM-DD (instead of bucket)."),
+    OpenApiParameter(
+        "at",
+        OpenApiTypes.DATETIME,
+        description="ISO 8601 time; without an offset it is IST. The latest archived minute at or before it is "
+        "used. Default: now.",
+    ),
+]
+
+
+class OptionChainApi(APIView):
+    """Both legs of each archived strike: prices, bid/ask, volume, OI, change in OI, IV, greeks, build-up."""
+
+    @extend_schema(
+        parameters=[
+            SYMBOL_PARAMETER,
+            *CHAIN_PARAMETERS,
+            OpenApiParameter(
+                "offsets", OpenApiTypes.STR, description="Strike offsets from ATM: a range -2..2 or a list -2,0,2."
+            ),
+            OpenApiParameter(
+                "price", OpenApiTypes.STR, enum=["last", "average"], description="Which price fills `price`."
+            ),
+        ],
+        responses={200: OptionChainSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        underlying = params.underlying_get(symbol=symbol)
+        offsets = params.parse_offsets(request.query_params)
+        price = params.parse_choice(request.query_params, "price", ["last", "average"], default="last")
+        point = params.resolve_chain_point(underlying=underlying, params=request.query_params)
+        quotes = chain_quotes(underlying=underlying, expiry=point.expiry, minute=point.minute, offsets=offsets)
+        first = quotes[0] if quotes else None
+        chain = {
+            "symbol": underlying.symbol,
+            "expiry": point.expiry,
+            "bucket": first.expiry_bucket if first else (point.bucket or ""),
+            "minute": point.minute,
+            "spot": first.spot if first else None,
+            "forward": first.forward if first else None,
+            "price": price,
+            "rows": _rows(quotes),
+        }
+        return Response(OptionChainSerializer(chain, context={"price": price}).data)
+
+
+def _rows(quotes: list[OptionQuote]) -> list[dict[str, Any]]:
+    """CE and PE of a strike side by side; quotes arrive ordered by strike."""
+    rows: dict[float, dict[str, Any]] = {}
+    for quote in quotes:
+        row = rows.setdefault(
+            quote.strike, {"strike": quote.strike, "strike_offset": quote.strike_offset, "ce": None, "pe": None}
+        )
+        row[quote.option_type.lower()] = quote
+    return list(rows.values())

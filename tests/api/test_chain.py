@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.api.conftest import STRIKES, leg_price
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/option-chain/NIFTY"
+
+
+def test_it_returns_both_legs_of_each_strike_at_the_latest_minute(api, archived_chain) -> None:
+    response = api.get(URL, {"at": "2026-01-19T15:00"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["symbol"] == "NIFTY"
+    assert body["expiry"] == "2026-01-20"
+    assert body["bucket"] == "this_week"
+    assert body["minute"] == "2026-01-19T09:31:00+05:30"
+    assert body["spot"] == 23011
+    assert body["forward"] == 23031
+    assert [row["strike"] for row in body["rows"]] == STRIKES
+    atm = body["rows"][2]
+    assert atm["strike_offset"] == 0
+    assert atm["ce"]["price"] == leg_price(23000, "CE", 1) == 91.5
+    assert atm["pe"]["price"] == leg_price(23000, "PE", 1) == 81.5
+    assert atm["ce"]["oi"] == 1_010_000
+    assert atm["pe"]["oi"] == 1_010_007
+    assert atm["ce"]["oi_change"] == 12_000
+    assert atm["pe"]["oi_change"] == -6_500
+    assert atm["ce"]["bid"] == 120.45 and atm["ce"]["ask"] == 120.6
+    assert atm["ce"]["iv"] == pytest.approx(0.12)
+    assert atm["pe"]["delta"] == -0.45
+    assert atm["ce"]["buildup"] == "long_buildup"
+    assert atm["ce"]["tradingsymbol"] == "NIFTY2612023000CE"
+    assert body["rows"][4]["pe"]["quality_flags"] == ["stale_bid_ask"]
+
+
+def test_it_returns_the_chain_as_it_was_at_a_past_minute(api, archived_chain) -> None:
+    # 09:30:40 IST: the 09:31 minute is not yet archived, so 09:30 is shown.
+    response = api.get(URL, {"at": "2026-01-19T09:30:40"})
+
+    body = response.json()
+    assert body["minute"] == "2026-01-19T09:30:00+05:30"
+    assert body["rows"][2]["ce"]["last_price"] == leg_price(23000, "CE", 0) == 90.0
+
+
+def test_it_reads_an_at_with_an_offset_in_its_own_zone(api, archived_chain) -> None:
+    response = api.get(URL, {"at": "2026-01-19T04:00:59Z"})
+
+    assert response.json()["minute"] == "2026-01-19T09:30:00+05:30"
+
+
+def test_it_resolves_a_bucket_to_the_expiry_filed_under_it_at_that_minute(api, archived_chain) -> None:
+    response = api.get(URL, {"bucket": "next_week", "at": "2026-01-19T09:30"})
+
+    assert response.status_code == 200
+    assert response.json()["expiry"] == "2026-01-27"
+    assert response.json()["bucket"] == "next_week"
+
+
+def test_it_serves_an_explicit_expiry_at_its_own_latest_minute(api, archived_chain) -> None:
+    # The 27 Jan expiry was last archived at 09:30, although NIFTY has a later minute.
+    response = api.get(URL, {"expiry": "2026-01-27", "at": "2026-01-19T15:00"})
+
+    assert response.json()["minute"] == "2026-01-19T09:30:00+05:30"
+
+
+def test_it_keeps_only_the_requested_strike_offsets(api, archived_chain) -> None:
+    response = api.get(URL, {"offsets": "-1..1"})
+
+    assert [row["strike"] for row in response.json()["rows"]] == [22950.0, 23000.0, 23050.0]
+    response = api.get(URL, {"offsets": "-2,2"})
+    assert [row["strike_offset"] for row in response.json()["rows"]] == [-2, 2]
+
+
+def test_it_fills_price_from_the_average_price_when_asked(api, archived_chain) -> None:
+    response = api.get(URL, {"price": "average"})
+
+    atm = response.json()["rows"][2]
+    assert response.json()["price"] == "average"
+    assert atm["ce"]["price"] == atm["ce"]["average_price"] == 89.5
+
+
+def test_it_uses_a_constant_number_of_queries_whatever_the_chain_size(
+    api, archived_chain, django_assert_num_queries
+) -> None:
+    # token auth, symbol, latest minute, expiry at that minute, the legs with their instruments
+    with django_assert_num_queries(5):
+        response = api.get(URL, {"offsets": "0"})
+    assert len(response.json()["rows"]) == 1
+    with CaptureQueriesContext(connection) as all_strikes:
+        api.get(URL)
+    assert len(all_strikes.captured_queries) == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ({"bucket": "this_year"}, 400, "bucket='this_year' is not valid"),
+        ({"expiry": "2026-13-01"}, 400, "expiry='2026-13-01' is not a date"),
+        ({"expiry": "2026-01-20", "bucket": "this_week"}, 400, "either expiry or bucket"),
+        ({"at": "yesterday"}, 400, "at='yesterday' is not an ISO 8601 time"),
+        ({"offsets": "2..-2"}, 400, "offsets='2..-2' is not valid"),
+        ({"offsets": "a,b"}, 400, "offsets='a,b' is not valid"),
+        ({"offsets": "0..99"}, 400, "within ±50"),
+        ({"price": "close"}, 400, "price='close' is not valid"),
+        ({"expiry": "2026-02-24"}, 404, "No NIFTY quotes for expiry 2026-02-24"),
+        ({"at": "2026-01-19T09:29"}, 404, "at or before 2026-01-19 09:29 IST"),
+        ({"bucket": "next_month"}, 404, "No NIFTY expiry was collected in bucket next_month"),
+    ],
+)
+def test_it_explains_bad_input(api, archived_chain, query, status, message) -> None:
+    response = api.get(URL, query)
+
+    assert response.status_code == status
+    assert message in response.json()["error"]
+
+
+def test_it_answers_404_with_the_known_symbols_for_an_unknown_symbol(api, archived_chain) -> None:
+    response = api.get("/api/v1/option-chain/NIFTTY")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Unknown symbol 'NIFTTY'; known symbols: NIFTY."}
+
+
+def test_it_accepts_a_symbol_in_any_case(api, archived_chain) -> None:
+    assert api.get("/api/v1/option-chain/nifty").json()["symbol"] == "NIFTY"
+
+
+def test_it_refuses_anonymous_clients(anon, archived_chain) -> None:
+    response = anon.get(URL)
+
+    assert response.status_code == 401
+    assert "credentials were not provided" in response.json()["error"]
