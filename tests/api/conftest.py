@@ -10,8 +10,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.marketdata.models import ExpiryBucket
-from tests.factories.marketdata import MINUTE, OptionQuoteFactory, UnderlyingQuoteFactory
 from tests.factories.market import UnderlyingFactory
+from tests.factories.marketdata import MINUTE, OptionQuoteFactory, UnderlyingQuoteFactory
 
 WEEKLY = date(2026, 1, 20)
 NEXT_WEEKLY = date(2026, 1, 27)

@@ -1,0 +1,81 @@
+"""Underlyings, collection runs and user-facing errors: the platform's own state."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api import params
+from apps.api.serializers import (
+    CollectionRunSerializer,
+    ErrorEventSerializer,
+    ErrorSerializer,
+    UnderlyingSerializer,
+)
+from apps.core.errors import NotFoundError
+from apps.marketdata.models import CollectionStatus
+from apps.marketdata.selectors import collection_run_list, underlying_list_with_spot
+from apps.monitoring.models import ErrorEvent
+from apps.monitoring.services import error_resolve
+
+LIMIT_PARAMETER = OpenApiParameter("limit", OpenApiTypes.INT, description="At most this many rows (1-500, default 50).")
+
+
+class UnderlyingListApi(APIView):
+    """Active underlyings with their latest archived spot and the change from the previous close."""
+
+    @extend_schema(responses={200: UnderlyingSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(UnderlyingSerializer(underlying_list_with_spot(), many=True).data)
+
+
+class CollectionRunListApi(APIView):
+    """The latest collection runs, newest first."""
+
+    @extend_schema(
+        parameters=[
+            LIMIT_PARAMETER,
+            OpenApiParameter("status", OpenApiTypes.STR, enum=CollectionStatus.values, description="Only this status."),
+        ],
+        responses={200: CollectionRunSerializer(many=True), 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        limit = params.parse_int(request.query_params, "limit", default=50, minimum=1, maximum=500)
+        status = params.parse_choice(request.query_params, "status", CollectionStatus.values, default="") or None
+        return Response(CollectionRunSerializer(collection_run_list(limit=limit, status=status), many=True).data)
+
+
+class ErrorListApi(APIView):
+    """Recent errors, newest first, each with what the user can do about it."""
+
+    @extend_schema(
+        parameters=[
+            LIMIT_PARAMETER,
+            OpenApiParameter("state", OpenApiTypes.STR, enum=["open", "resolved", "all"], description="Default: all."),
+        ],
+        responses={200: ErrorEventSerializer(many=True), 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        limit = params.parse_int(request.query_params, "limit", default=50, minimum=1, maximum=500)
+        state = params.parse_choice(request.query_params, "state", ["open", "resolved", "all"], default="all")
+        events = ErrorEvent.objects.order_by("-last_seen")
+        if state != "all":
+            events = events.filter(resolved=state == "resolved")
+        return Response(ErrorEventSerializer(events[:limit], many=True).data)
+
+
+class ErrorResolveApi(APIView):
+    """Mark an error resolved (staff only); the next occurrence opens a new one."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=None, responses={200: ErrorEventSerializer, 404: ErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        event = ErrorEvent.objects.filter(pk=pk).first()
+        if event is None:
+            raise NotFoundError(f"No error with id {pk}.")
+        return Response(ErrorEventSerializer(error_resolve(event=event)).data)
