@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from apps.marketdata.publisher import analytics_group, chain_group
+from apps.marketdata.signals import analytics_committed, collection_committed
+from tests.live.chain import MINUTE_1, MONTHLY, chain_write, underlying_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _listen(group: str) -> str:
+    # A plain (not process-specific) channel: each async_to_sync call runs its own event loop, and
+    # channels_redis binds the receive buffer of a process-specific channel to one loop.
+    channel = f"listener.{group}"
+    async_to_sync(get_channel_layer().group_add)(group, channel)
+    return channel
+
+
+def _next(channel: str, timeout: float = 1.0) -> dict[str, Any] | None:
+    """The next message on ``channel``, or None when none arrives within ``timeout``."""
+
+    async def receive() -> dict[str, Any] | None:
+        try:
+            return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
+        except TimeoutError:
+            return None
+
+    return async_to_sync(receive)()
+
+
+def test_it_publishes_a_collection_only_after_its_transaction_commits() -> None:
+    nifty = underlying_create()
+    weekly = _listen(chain_group(symbol="NIFTY", bucket="this_week"))
+    with transaction.atomic():
+        chain_write(nifty, minute=MINUTE_1)
+        transaction.on_commit(
+            lambda: collection_committed.send(sender=None, run_id=7, minute=MINUTE_1, underlying_ids=[nifty.pk])
+        )
+        assert _next(weekly, timeout=0.2) is None
+    message = _next(weekly)
+    assert message is not None
+    assert (message["type"], message["version"], message["symbol"], message["bucket"]) == (
+        "chain.update",
+        1,
+        "NIFTY",
+        "this_week",
+    )
+    assert len(message["rows"]) == 10
+
+
+def test_it_publishes_nothing_when_the_transaction_rolls_back() -> None:
+    nifty = underlying_create()
+    weekly = _listen(chain_group(symbol="NIFTY", bucket="this_week"))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        chain_write(nifty, minute=MINUTE_1)
+        transaction.on_commit(
+            lambda: collection_committed.send(sender=None, run_id=7, minute=MINUTE_1, underlying_ids=[nifty.pk])
+        )
+        raise RuntimeError("the run failed half-way")
+    assert _next(weekly, timeout=0.2) is None
+
+
+def test_it_sends_one_message_per_bucket_to_that_buckets_group() -> None:
+    nifty = underlying_create()
+    weekly = _listen(chain_group(symbol="NIFTY", bucket="this_week"))
+    monthly = _listen(chain_group(symbol="NIFTY", bucket="this_month"))
+    chain_write(nifty, minute=MINUTE_1)
+    chain_write(nifty, minute=MINUTE_1, expiry=MONTHLY, bucket="this_month", strikes=(22800.0, 22900.0))
+    collection_committed.send(sender=None, run_id=7, minute=MINUTE_1, underlying_ids=[nifty.pk])
+    week, month = _next(weekly), _next(monthly)
+    assert week is not None and month is not None
+    assert {r["expiry"] for r in week["rows"]} == {"2026-03-30"}
+    assert {r["expiry"] for r in month["rows"]} == {"2026-04-28"}
+    assert len(month["rows"]) == 4
+    assert _next(weekly, timeout=0.2) is None
+
+
+def test_it_republishes_the_chain_after_analytics_commits() -> None:
+    nifty = underlying_create()
+    weekly = _listen(chain_group(symbol="NIFTY", bucket="this_week"))
+    chain_write(nifty, minute=MINUTE_1)
+    analytics_committed.send(sender=None, underlying_id=nifty.pk, minute=MINUTE_1)
+    message = _next(weekly)
+    assert message is not None
+    assert message["minute"] == "2026-03-27T04:00:00+00:00"
+
+
+def test_it_names_groups_by_symbol_and_bucket() -> None:
+    assert chain_group(symbol="NIFTY", bucket="this_week") == "chain.NIFTY.this_week"
+    assert analytics_group(symbol="SENSEX") == "analytics.SENSEX"
