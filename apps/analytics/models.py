@@ -1,0 +1,109 @@
+"""Stored analytics: one ChainSnapshot per underlying x expiry x minute, one VolatilitySnapshot per underlying x minute,
+and the per-underlying cursor that makes analytics runs incremental.
+
+Per-quote results (IV, greeks, flags, build-up) live on marketdata.OptionQuote itself.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.marketdata.models import ExpiryBucket
+
+
+class ForwardMethod(models.TextChoices):
+    PARITY = "parity", "Put-call parity (median of up to five strikes)"
+    FUTURE = "future", "Future of the same expiry"
+    CARRY = "carry", "Spot carried at the risk-free rate"
+
+
+class Sentiment(models.TextChoices):
+    BULLISH = "bullish", "Bullish"
+    BEARISH = "bearish", "Bearish"
+    NEUTRAL = "neutral", "Neutral"
+
+
+class ChainSnapshot(models.Model):
+    """Chain analytics of one expiry at one minute. Prices are the analysed premium (mid, last or settlement)."""
+
+    minute = models.DateTimeField(help_text="Market minute, aware UTC.")
+    underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="chain_snapshots")
+    expiry = models.DateField()
+    expiry_bucket = models.CharField(max_length=16, choices=ExpiryBucket.choices, blank=True)
+    t_years = models.FloatField(help_text="Calendar minutes to the expiry close / 525600.")
+    spot = models.FloatField()
+    forward = models.FloatField()
+    forward_method = models.CharField(max_length=8, choices=ForwardMethod.choices)
+    strike_count = models.PositiveIntegerField(default=0)
+    atm_strike = models.FloatField(null=True, blank=True, help_text="Listed strike nearest the forward.")
+    atm_strike_spot = models.FloatField(null=True, blank=True, help_text="Listed strike nearest the spot (label).")
+    atm_iv = models.FloatField(null=True, blank=True, help_text="IV of the OTM option at the ATM strike, decimal.")
+    straddle = models.FloatField(null=True, blank=True, help_text="ATM call + put premium.")
+    expected_move = models.FloatField(null=True, blank=True, help_text="1-sigma move F·sigma·√t.")
+    pcr_oi = models.FloatField(null=True, blank=True)
+    pcr_volume = models.FloatField(null=True, blank=True)
+    pcr_oi_change = models.FloatField(null=True, blank=True, help_text="None when the call ΔOI sum ≤ 0.")
+    max_pain = models.FloatField(null=True, blank=True)
+    rr25 = models.FloatField(null=True, blank=True, help_text="25-delta risk reversal, decimal vol.")
+    bf25 = models.FloatField(null=True, blank=True, help_text="25-delta butterfly, decimal vol.")
+    call_oi_wall = models.FloatField(null=True, blank=True)
+    put_oi_wall = models.FloatField(null=True, blank=True)
+    net_gex = models.FloatField(null=True, blank=True, help_text="₹ per 1 % move; dealers short calls, long puts.")
+    total_call_oi = models.BigIntegerField(default=0)
+    total_put_oi = models.BigIntegerField(default=0)
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    sentiment_score = models.SmallIntegerField(default=0)
+    buildup_counts = models.JSONField(default=dict, blank=True)
+    by_strike = models.JSONField(
+        default=dict, blank=True, help_text="Per-strike arrays: strikes, gex, call_oi, put_oi, call_oi_change, ..."
+    )
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-minute", "underlying_id", "expiry"]
+        constraints = [
+            models.UniqueConstraint(fields=["underlying", "expiry", "minute"], name="chainsnapshot_unique_minute"),
+        ]
+        indexes = [
+            models.Index(fields=["underlying", "minute"], name="chainsnapshot_underlying_min"),
+            models.Index(fields=["underlying", "expiry", "minute"], name="chainsnapshot_expiry_minute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.underlying_id} {self.expiry} @{self.minute:%Y-%m-%d %H:%M}"
+
+
+class VolatilitySnapshot(models.Model):
+    """Per underlying x minute: the constant-maturity 30-day ATM IV and our India-VIX-style index."""
+
+    minute = models.DateTimeField()
+    underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="volatility_snapshots")
+    cm30_iv = models.FloatField(null=True, blank=True, help_text="30-day ATM IV (total-variance interpolation).")
+    our_vix = models.FloatField(
+        null=True, blank=True, help_text="Ours: the India VIX white-paper method on the collected monthly chains."
+    )
+    vix = models.FloatField(null=True, blank=True, help_text="Published India VIX at this minute, when collected.")
+
+    class Meta:
+        ordering = ["-minute", "underlying_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["underlying", "minute"], name="volatilitysnapshot_unique_minute"),
+        ]
+        indexes = [models.Index(fields=["underlying", "minute"], name="volatilitysnap_underlying_min")]
+
+    def __str__(self) -> str:
+        return f"{self.underlying_id}@{self.minute:%Y-%m-%d %H:%M}"
+
+
+class AnalyticsCursor(models.Model):
+    """The last minute whose analytics are committed, per underlying: runs resume after it."""
+
+    underlying = models.OneToOneField("market.Underlying", on_delete=models.CASCADE, related_name="analytics_cursor")
+    last_minute = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["underlying_id"]
+
+    def __str__(self) -> str:
+        return f"{self.underlying_id} → {self.last_minute}"
