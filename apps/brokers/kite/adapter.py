@@ -1,0 +1,138 @@
+"""KiteBroker: the real market through pykiteconnect, behind the platform's broker interface.
+
+It never calls Kite without a usable session: ``ready()`` says why not, and ``quote()`` raises
+SessionRequiredError before any HTTP call. When Kite rejects the token mid-collection (403
+TokenException) the session is marked expired and SessionRequiredError is raised, so collection
+pauses until someone logs in again; the collection service records the ErrorEvent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+from kiteconnect import KiteConnect
+
+from apps.brokers import services as broker_services
+from apps.brokers.base import Broker, InstrumentRow, LocalRateLimiter, QuoteDict, RateLimiter
+from apps.brokers.kite.client import KiteConfig, kite_client
+from apps.brokers.kite.errors import KiteNoSessionError, KiteSessionError
+from apps.brokers.kite.normalise import quote_normalise
+from apps.brokers.kite.retry import RetryPolicy, call_with_retries
+from apps.brokers.models import BrokerSession
+from apps.brokers.selectors import broker_session_active_get
+
+logger = logging.getLogger(__name__)
+
+IST = ZoneInfo("Asia/Kolkata")
+T = TypeVar("T")
+
+
+class KiteBroker(Broker):
+    name = "kite"
+
+    def __init__(
+        self,
+        *,
+        config: KiteConfig,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+    ):
+        super().__init__(rate_limiter=rate_limiter)
+        self.config = config
+        self.retry = retry or RetryPolicy()
+
+    @classmethod
+    def from_settings(cls) -> KiteBroker:
+        """Settings: KITE_* (see client.py), REDIS_URL (shared rate limiter), KITE_MAX_TRIES, KITE_RETRY_BASE_DELAY."""
+        config = KiteConfig.from_settings()
+        limiter: RateLimiter
+        if settings.REDIS_URL:
+            from apps.brokers.ratelimit import RedisTokenBucket
+
+            limiter = RedisTokenBucket.from_url(settings.REDIS_URL, namespace=f"kite:{config.api_key}")
+        else:
+            limiter = LocalRateLimiter()
+        retry = RetryPolicy(
+            max_tries=int(getattr(settings, "KITE_MAX_TRIES", 4)),
+            base_delay=float(getattr(settings, "KITE_RETRY_BASE_DELAY", 1.0)),
+        )
+        return cls(config=config, rate_limiter=limiter, retry=retry)
+
+    @property
+    def client(self) -> KiteConnect:
+        return kite_client(self.config)
+
+    # --- session ------------------------------------------------------------------------------
+
+    def _usable_session(self) -> tuple[BrokerSession | None, str]:
+        session = broker_session_active_get(provider=self.name)
+        if session is None:
+            return None, "No Kite session: log in at /broker/kite/login (or run `manage.py kite_login`)."
+        if session.expires_at <= timezone.now():
+            at = session.expires_at.astimezone(IST).strftime("%Y-%m-%d %H:%M IST")
+            reason = f"The Kite session of {session.user_id} expired at {at}; log in again at /broker/kite/login."
+            broker_services.broker_session_expire(session=session, reason=reason)
+            return None, reason
+        if session.get_access_token() is None:
+            reason = "The stored Kite token cannot be decrypted (OPTRADING_FERNET_KEY changed); log in again."
+            broker_services.broker_session_expire(session=session, reason=reason)
+            return None, reason
+        return session, "ok"
+
+    def ready(self) -> tuple[bool, str]:
+        session, reason = self._usable_session()
+        return session is not None, reason
+
+    def _call(self, session: BrokerSession | None, call: Callable[[KiteConnect], T], *, kind: str) -> T:
+        """One Kite call with retries; a rejected token expires ``session`` and stops collection."""
+        client = self.client
+        token = session.get_access_token() if session else None
+
+        def attempt() -> T:
+            client.set_access_token(token)
+            return call(client)
+
+        try:
+            return call_with_retries(attempt, policy=self.retry, before_retry=lambda: self.rate_limiter.acquire(kind))
+        except KiteSessionError as exc:
+            if session is not None:
+                broker_services.broker_session_expire(session=session, reason=str(exc))
+            raise
+
+    # --- Broker interface --------------------------------------------------------------------
+
+    def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
+        """pykiteconnect's parsed dump, unchanged. Sent with the session's token when there is one
+        (the dump itself does not need it)."""
+        session, _ = self._usable_session()
+        self.rate_limiter.acquire("other")
+        rows: list[InstrumentRow] = self._call(session, lambda kite: kite.instruments(exchange), kind="other")
+        return rows
+
+    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+        """Live full quotes (``minute`` is ignored: Kite only knows now). Keys Kite has no data for are absent."""
+        session, reason = self._usable_session()
+        if session is None:
+            raise KiteNoSessionError(reason)
+        if not keys:
+            return {}
+        raw: dict[str, Any] = self._call(session, lambda kite: kite.quote(list(keys)), kind="quote")
+        return {key: quote_normalise(value) for key, value in raw.items()}
+
+    def profile(self) -> dict[str, Any]:
+        session, reason = self._usable_session()
+        if session is None:
+            raise KiteNoSessionError(reason)
+        self.rate_limiter.acquire("other")
+        profile: dict[str, Any] = self._call(session, lambda kite: kite.profile(), kind="other")
+        return profile
+
+    def collection_minute(self, *, last_collected: datetime | None, now: datetime) -> datetime:
+        """Live data is for now: the current minute, aware UTC."""
+        return now.astimezone(UTC).replace(second=0, microsecond=0)

@@ -1,0 +1,42 @@
+"""Fixtures: a running Kite double and settings that point the real pykiteconnect client at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from apps.brokers.kite.adapter import KiteBroker
+from apps.brokers.models import BrokerSession
+from apps.brokers.services import kite_session_create
+from tests.kite_double import KiteDouble
+
+
+@pytest.fixture
+def kite_double() -> Iterator[KiteDouble]:
+    double = KiteDouble().start()
+    yield double
+    double.stop()
+
+
+@pytest.fixture
+def kite_settings(settings, kite_double: KiteDouble):  # type: ignore[no-untyped-def]
+    settings.OPTRADING_BROKER = "kite"
+    settings.KITE_API_KEY = kite_double.api_key
+    settings.KITE_API_SECRET = kite_double.api_secret
+    settings.KITE_API_ROOT = kite_double.root
+    settings.KITE_TIMEOUT = 1.5
+    settings.KITE_MAX_TRIES = 4
+    settings.KITE_RETRY_BASE_DELAY = 0.1
+    return settings
+
+
+@pytest.fixture
+def kite_broker(kite_settings) -> KiteBroker:  # type: ignore[no-untyped-def]
+    return KiteBroker.from_settings()
+
+
+@pytest.fixture
+def kite_session(kite_settings, kite_double: KiteDouble, db) -> BrokerSession:  # type: ignore[no-untyped-def]
+    """A logged-in session, as after a successful login through Kite's page."""
+    return kite_session_create(request_token=kite_double.issue_request_token(), request_id="fixture")
