@@ -17,6 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from apps.analytics.models import ChainSnapshot
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote
 from apps.marketdata.selectors import chain_expiries_at, chain_expiry_for_bucket, chain_minute_at, chain_quotes
@@ -25,6 +26,31 @@ from apps.marketdata.signals import analytics_committed, collection_committed
 logger = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
+
+SUMMARY_FIELDS = (
+    "expiry",
+    "expiry_bucket",
+    "spot",
+    "forward",
+    "atm_strike",
+    "atm_iv",
+    "straddle",
+    "expected_move",
+    "pcr_oi",
+    "pcr_volume",
+    "pcr_oi_change",
+    "max_pain",
+    "rr25",
+    "bf25",
+    "call_oi_wall",
+    "put_oi_wall",
+    "net_gex",
+    "total_call_oi",
+    "total_put_oi",
+    "sentiment",
+    "sentiment_score",
+    "buildup_counts",
+)
 
 
 def chain_group(*, symbol: str, bucket: str) -> str:
@@ -91,12 +117,39 @@ class ChainUpdate(TypedDict):
     removed: list[str]
 
 
+class ExpirySummary(TypedDict):
+    """One expiry's chain analytics at the minute (analytics' ChainSnapshot); ratios and IVs are decimals."""
+
+    expiry: str
+    bucket: str
+    spot: float
+    forward: float
+    atm_strike: float | None
+    atm_iv: float | None
+    straddle: float | None
+    expected_move: float | None
+    pcr_oi: float | None
+    pcr_volume: float | None
+    pcr_oi_change: float | None
+    max_pain: float | None
+    rr25: float | None
+    bf25: float | None
+    call_oi_wall: float | None
+    put_oi_wall: float | None
+    net_gex: float | None
+    total_call_oi: int
+    total_put_oi: int
+    sentiment: str
+    sentiment_score: int
+    buildup_counts: dict[str, int]
+
+
 class AnalyticsSummary(TypedDict):
     type: Literal["analytics.summary"]
     version: int
     symbol: str
     minute: str
-    summary: dict[str, Any]
+    expiries: list[ExpirySummary]
 
 
 class HealthMessage(TypedDict):
@@ -187,9 +240,32 @@ def chain_publish(*, underlying_ids: Iterable[int], minute: datetime) -> int:
     return sent
 
 
+def analytics_summary_build(*, underlying: Underlying, minute: datetime) -> AnalyticsSummary:
+    """Every expiry analysed for ``underlying`` at ``minute``, nearest first (one query)."""
+    snapshots = ChainSnapshot.objects.filter(underlying=underlying, minute=minute).order_by("expiry")
+    expiries = [
+        ExpirySummary(
+            expiry=values["expiry"].isoformat(),
+            bucket=values["expiry_bucket"],
+            **{name: values[name] for name in SUMMARY_FIELDS if name not in ("expiry", "expiry_bucket")},  # type: ignore[typeddict-item]
+        )
+        for values in snapshots.values(*SUMMARY_FIELDS)
+    ]
+    return AnalyticsSummary(
+        type="analytics.summary",
+        version=PAYLOAD_VERSION,
+        symbol=underlying.symbol,
+        minute=minute.isoformat(),
+        expiries=expiries,
+    )
+
+
 def analytics_publish(*, underlying_id: int, minute: datetime) -> None:
-    """After analytics: the chain again, now with IV, greeks and build-up filled."""
+    """After analytics: the chain again (IV, greeks and build-up are now filled), then the chain summary."""
     chain_publish(underlying_ids=[underlying_id], minute=minute)
+    underlying = Underlying.objects.get(pk=underlying_id)
+    summary = analytics_summary_build(underlying=underlying, minute=minute)
+    async_to_sync(get_channel_layer().group_send)(analytics_group(symbol=underlying.symbol), summary)
 
 
 def _on_collection_committed(

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
 from apps.marketdata.consumers import SystemHealthConsumer
-from apps.marketdata.signals import collection_committed
+from apps.marketdata.signals import analytics_committed, collection_committed
 from apps.marketdata.ws_auth import TokenAuthMiddleware
 from optrading.routing import websocket_application
 from tests.live.chain import (
@@ -16,6 +16,7 @@ from tests.live.chain import (
     MINUTE_2,
     MONTHLY,
     STRIKES,
+    WEEKLY,
     chain_write,
     session_cookie,
     underlying_create,
@@ -244,3 +245,65 @@ async def test_it_sends_health_over_the_routed_feed_to_a_session_user() -> None:
     assert message["type"] == "system.health"
     assert set(message["health"]) >= {"status", "healthy", "database", "broker", "last_collection_status"}
     await communicator.disconnect()
+
+
+@sync_to_async
+def _snapshot(underlying: Any, **values: Any) -> None:
+    from apps.analytics.models import ChainSnapshot
+
+    ChainSnapshot.objects.create(
+        underlying=underlying, minute=MINUTE_1, t_years=3 / 365, spot=22819.6, forward=22839.6, **values
+    )
+
+
+async def test_it_sends_the_chain_summary_after_analytics_to_that_symbols_clients_only() -> None:
+    _, cookie = await _trader()
+    nifty = await sync_to_async(underlying_create)()
+    await sync_to_async(underlying_create)("BANKNIFTY", token=260105, order=1)
+    await sync_to_async(chain_write)(nifty, minute=MINUTE_1)
+    await _snapshot(
+        nifty,
+        expiry=MONTHLY,
+        expiry_bucket="this_month",
+        forward_method="parity",
+        atm_strike=22850.0,
+        pcr_oi=0.9089,
+        max_pain=22900.0,
+    )
+    await _snapshot(
+        nifty,
+        expiry=WEEKLY,
+        expiry_bucket="this_week",
+        forward_method="parity",
+        atm_strike=22850.0,
+        atm_iv=0.1834,
+        straddle=426.0,
+        pcr_oi=0.8809,
+        pcr_volume=1.2256,
+        max_pain=23000.0,
+        total_call_oi=6500,
+        total_put_oi=5726,
+    )
+    nifty_client = _communicator("/ws/analytics/?symbol=NIFTY", cookie=cookie)
+    bank_client = _communicator("/ws/analytics/?symbol=BANKNIFTY", cookie=cookie)
+    chain_client = _communicator("/ws/live-data/?symbol=NIFTY", cookie=cookie)
+    for communicator in (nifty_client, bank_client, chain_client):
+        connected, _ = await communicator.connect()
+        assert connected
+    await chain_client.receive_json_from()  # the snapshot sent on connect
+
+    await sync_to_async(analytics_committed.send)(sender=None, underlying_id=nifty.pk, minute=MINUTE_1)
+    message = await nifty_client.receive_json_from()
+    assert (message["type"], message["version"], message["symbol"]) == ("analytics.summary", 1, "NIFTY")
+    assert message["minute"] == "2026-03-27T04:00:00+00:00"
+    assert [e["expiry"] for e in message["expiries"]] == ["2026-03-30", "2026-04-28"]
+    weekly = message["expiries"][0]
+    assert weekly["bucket"] == "this_week"
+    assert (weekly["pcr_oi"], weekly["pcr_volume"], weekly["max_pain"]) == (0.8809, 1.2256, 23000.0)
+    assert (weekly["atm_iv"], weekly["straddle"], weekly["total_put_oi"]) == (0.1834, 426.0, 5726)
+    assert await bank_client.receive_nothing()
+    # The chain is re-sent after analytics; nothing in it changed here, so the update carries no rows.
+    update = await chain_client.receive_json_from()
+    assert (update["full"], update["rows"], update["removed"]) == (False, [], [])
+    for communicator in (nifty_client, bank_client, chain_client):
+        await communicator.disconnect()
