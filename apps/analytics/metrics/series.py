@@ -40,11 +40,11 @@ def percentile_of(value: float, sample: ArrayLike) -> float | None:
     return 100.0 * (below + 0.5 * equal) / s.size
 
 
-def band_stats(rows: Sequence[Sequence[float]]) -> dict[str, list[float | None]]:
+def band_stats(rows: Sequence[Sequence[float | None]]) -> dict[str, list[float | None]]:
     """Column-wise mean, mean ± 1sigma (population), min and max over sessions; None where a column has no value."""
     if not rows:
         return {"mean": [], "upper": [], "lower": [], "min": [], "max": []}
-    matrix = np.asarray(rows, dtype=float)
+    matrix = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
     out: dict[str, list[float | None]] = {"mean": [], "upper": [], "lower": [], "min": [], "max": []}
     for column in matrix.T:
         finite = column[np.isfinite(column)]

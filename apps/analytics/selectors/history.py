@@ -1,0 +1,287 @@
+"""History analytics: series of stored chain metrics, IV rank/percentile, weekday overlays, expiry-to-expiry
+comparison and the NIFTY-VIX rolling correlation."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from apps.analytics import pricing
+from apps.analytics.metrics.series import band_stats, rolling_correlation
+from apps.analytics.models import ChainSnapshot, VolatilitySnapshot
+from apps.analytics.selectors.resolve import (
+    bucket_expiry_by_day,
+    bucket_name,
+    bucket_validate,
+    expiry_resolve,
+    iso,
+    minute_resolve,
+    underlying_resolve,
+)
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.market.calendar import to_ist
+from apps.market.models import Underlying
+from apps.marketdata.models import UnderlyingQuote
+
+HISTORY_FIELDS = ("pcr_oi", "pcr_volume", "max_pain", "atm_iv", "straddle", "expected_move", "rr25", "bf25", "net_gex")
+RANK_SESSIONS = 252
+
+
+def _field_validate(field: str, allowed: tuple[str, ...]) -> str:
+    if field not in allowed:
+        raise ApplicationError(f"Unknown field {field!r}; choose one of {', '.join(allowed)}.")
+    return field
+
+
+def _range_validate(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ApplicationError("'from' and 'to' must carry a time zone.")
+    if start > end:
+        raise ApplicationError(f"'from' ({iso(start)}) is after 'to' ({iso(end)}).")
+
+
+def _last_per_day(rows: list[tuple[datetime, Any]]) -> dict[date, tuple[datetime, Any]]:
+    """IST session date → the last (minute, value) of that day; rows must be in time order."""
+    out: dict[date, tuple[datetime, Any]] = {}
+    for minute, value in rows:
+        out[to_ist(minute).date()] = (minute, value)
+    return out
+
+
+def history(
+    *,
+    underlying: Underlying | str,
+    field: str,
+    start: datetime,
+    end: datetime,
+    expiry: date | None = None,
+    bucket: str | None = None,
+    daily: bool = False,
+) -> dict[str, Any]:
+    """A stored metric over time for one expiry, or for a bucket (its expiry resolved session by session)."""
+    found = underlying_resolve(underlying)
+    _field_validate(field, HISTORY_FIELDS)
+    _range_validate(start, end)
+    if expiry is not None and bucket is not None:
+        raise ApplicationError("Give either 'expiry' or 'bucket', not both.")
+    snapshots = ChainSnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end)
+    if expiry is not None:
+        rows = list(snapshots.filter(expiry=expiry).order_by("minute").values_list("minute", "expiry", field))
+    else:
+        default = "this_week" if found.has_weeklies else "this_month"
+        wanted = bucket_validate(bucket or default)
+        by_day = bucket_expiry_by_day(underlying=found, bucket=wanted, start=start, end=end)
+        rows = [
+            row
+            for row in snapshots.order_by("minute").values_list("minute", "expiry", field)
+            if by_day.get(to_ist(row[0]).date()) == row[1]
+        ]
+    if not rows:
+        raise NotFoundError(f"No {field} history for {found.symbol} between {iso(start)} and {iso(end)}.")
+    if daily:
+        last = _last_per_day([(m, (e, v)) for m, e, v in rows])
+        rows = [(m, ev[0], ev[1]) for m, ev in last.values()]
+    return {
+        "symbol": found.symbol,
+        "field": field,
+        "expiry": iso(expiry),
+        "bucket": bucket,
+        "points": [{"minute": iso(m), "expiry": iso(e), "value": v} for m, e, v in rows],
+    }
+
+
+def _rank_block(rows: list[tuple[datetime, float | None]], sessions: int) -> dict[str, Any]:
+    closes = [(m, v) for m, v in _last_per_day([r for r in rows if r[1] is not None]).values()]
+    closes = closes[-sessions:]
+    values = [v for _, v in closes]
+    if len(values) < 2:
+        return {"value": values[-1] if values else None, "rank": None, "percentile": None, "sessions": len(values)}
+    rank, percentile = pricing.iv_rank(values), pricing.iv_percentile(values)
+    return {
+        "value": values[-1],
+        "as_of": iso(closes[-1][0]),
+        "rank": None if not math.isfinite(rank) else float(rank),
+        "percentile": None if not math.isfinite(percentile) else float(percentile),
+        "min": min(values),
+        "max": max(values),
+        "sessions": len(values),
+    }
+
+
+def iv_rank(
+    *, underlying: Underlying | str, at: datetime | None = None, sessions: int = RANK_SESSIONS
+) -> dict[str, Any]:
+    """IV rank and percentile over the last ``sessions`` daily closes of (a) the 30-day constant-maturity ATM IV
+    and (b) the published India VIX (UnderlyingQuote.vix), plus our India-VIX-style index."""
+    found = underlying_resolve(underlying)
+    if sessions < 2:
+        raise ApplicationError(f"'sessions' must be at least 2, got {sessions}.")
+    end = (
+        at
+        or VolatilitySnapshot.objects.filter(underlying=found)
+        .order_by("-minute")
+        .values_list("minute", flat=True)
+        .first()
+    )
+    if end is None:
+        raise NotFoundError(f"No volatility history for {found.symbol}.")
+    # Calendar days comfortably covering ``sessions`` trading sessions.
+    start = end - timedelta(days=int(sessions * 7 / 5) + 30)
+    vol = VolatilitySnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
+    quotes = UnderlyingQuote.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
+    return {
+        "symbol": found.symbol,
+        "at": iso(end),
+        "cm30_atm_iv": _rank_block(list(vol.values_list("minute", "cm30_iv")), sessions),
+        "india_vix": _rank_block(list(quotes.values_list("minute", "vix")), sessions),
+        "our_vix": _rank_block(list(vol.values_list("minute", "our_vix")), sessions),
+    }
+
+
+def overlay(
+    *,
+    underlying: Underlying | str,
+    expiry: date | None = None,
+    bucket: str | None = None,
+    at: datetime | None = None,
+    weekday: int | None = None,
+    sessions: int = 8,
+    align: str = "weekday",
+) -> dict[str, Any]:
+    """Today's ATM straddle by minute against the mean, ±1sigma and min/max of past sessions of the same bucket:
+    the last ``sessions`` sessions on ``weekday`` (0 = Monday; default today's), or with ``align="dte"`` the last
+    sessions at the same calendar days-to-expiry."""
+    found = underlying_resolve(underlying)
+    if align not in {"weekday", "dte"}:
+        raise ApplicationError(f"Unknown align {align!r}; choose weekday or dte.")
+    if weekday is not None and not 0 <= weekday <= 6:
+        raise ApplicationError(f"'weekday' must be 0 (Monday) to 6 (Sunday), got {weekday}.")
+    if sessions < 1:
+        raise ApplicationError(f"'sessions' must be positive, got {sessions}.")
+    minute = minute_resolve(underlying=found, at=at)
+    chosen = expiry_resolve(underlying=found, minute=minute, expiry=expiry, bucket=bucket)
+    wanted = bucket or bucket_name(underlying=found, minute=minute, expiry=chosen)
+    today = to_ist(minute).date()
+    day_of_week = today.weekday() if weekday is None else weekday
+    dte = (chosen - today).days
+    lookback_start = minute - timedelta(days=max(sessions, 1) * 7 * (1 if align == "weekday" else 5) + 14)
+    by_day = bucket_expiry_by_day(underlying=found, bucket=wanted, start=lookback_start, end=minute)
+    past_days = sorted(
+        (
+            day
+            for day, exp in by_day.items()
+            if day < today
+            and ((align == "weekday" and day.weekday() == day_of_week) or (align == "dte" and (exp - day).days == dte))
+        ),
+        reverse=True,
+    )[:sessions]
+
+    today_series = _day_series_ist(found, chosen, today, minute)
+    past = [_day_series_ist(found, by_day[day], day, None) for day in sorted(past_days)]
+    clock = sorted({t for s in [today_series, *past] for t in s})
+    matrix = [[s.get(t) if s.get(t) is not None else math.nan for t in clock] for s in past]
+    return {
+        "symbol": found.symbol,
+        "bucket": wanted,
+        "expiry": iso(chosen),
+        "align": align,
+        "weekday": day_of_week,
+        "days_to_expiry": dte,
+        "sessions_used": [d.isoformat() for d in sorted(past_days)],
+        "times": clock,
+        "today": [today_series.get(t) for t in clock],
+        "bands": band_stats(matrix) if past else band_stats([]),
+    }
+
+
+def _day_series_ist(found: Underlying, expiry: date, day: date, until: datetime | None) -> dict[str, float | None]:
+    """Straddle by IST wall-clock minute ("HH:MM") for one session."""
+    from apps.marketdata.selectors import ist_day_bounds
+
+    start, end = ist_day_bounds(day)
+    rows = ChainSnapshot.objects.filter(underlying=found, expiry=expiry, minute__gte=start, minute__lt=end)
+    if until is not None:
+        rows = rows.filter(minute__lte=until)
+    return {to_ist(m).strftime("%H:%M"): v for m, v in rows.order_by("minute").values_list("minute", "straddle")}
+
+
+def expiry_comparison(
+    *, underlying: Underlying | str, field: str = "pcr_oi", expiries: int = 4, at: datetime | None = None
+) -> dict[str, Any]:
+    """The daily-close path of PCR or max pain by calendar days-to-expiry, for the last ``expiries`` expiries."""
+    found = underlying_resolve(underlying)
+    _field_validate(field, ("pcr_oi", "max_pain", "pcr_volume", "atm_iv", "straddle"))
+    if expiries < 1:
+        raise ApplicationError(f"'expiries' must be positive, got {expiries}.")
+    end = minute_resolve(underlying=found, at=at)
+    chosen = sorted(
+        ChainSnapshot.objects.filter(underlying=found, minute__lte=end)
+        .order_by()
+        .values_list("expiry", flat=True)
+        .distinct()
+    )
+    today = to_ist(end).date()
+    recent = [e for e in chosen if e <= today][-expiries:] + [e for e in chosen if e > today][:1]
+    out = []
+    for exp in recent:
+        rows = list(
+            ChainSnapshot.objects.filter(underlying=found, expiry=exp, minute__lte=end)
+            .order_by("minute")
+            .values_list("minute", field)
+        )
+        closes = _last_per_day(rows)
+        out.append(
+            {
+                "expiry": iso(exp),
+                "points": [
+                    {"days_to_expiry": (exp - day).days, "date": iso(day), "value": v}
+                    for day, (_, v) in sorted(closes.items())
+                ],
+            }
+        )
+    return {"symbol": found.symbol, "field": field, "expiries": out}
+
+
+def vix_correlation(
+    *, underlying: Underlying | str = "NIFTY", window: int = 20, at: datetime | None = None, sessions: int = 252
+) -> dict[str, Any]:
+    """Rolling correlation of daily index returns with daily India VIX changes (points), daily closes."""
+    found = underlying_resolve(underlying)
+    if window < 3:
+        raise ApplicationError(f"'window' must be at least 3 sessions, got {window}.")
+    quotes = UnderlyingQuote.objects.filter(underlying=found, vix__isnull=False)
+    if at is not None:
+        quotes = quotes.filter(minute__lte=at)
+    end = quotes.order_by("-minute").values_list("minute", flat=True).first()
+    if end is None:
+        raise NotFoundError(f"No India VIX history stored with {found.symbol}.")
+    start = end - timedelta(days=int((sessions + window) * 7 / 5) + 30)
+    rows = list(quotes.filter(minute__gte=start).order_by("minute").values_list("minute", "spot", "vix"))
+    closes = sorted(_last_per_day([(m, (s, v)) for m, s, v in rows]).items())[-(sessions + 1) :]
+    days = [day for day, _ in closes]
+    spots = [sv[1][0] for _, sv in closes]
+    vixes = [sv[1][1] for _, sv in closes]
+    returns = [spots[i] / spots[i - 1] - 1.0 for i in range(1, len(spots))]
+    changes = [vixes[i] - vixes[i - 1] for i in range(1, len(vixes))]
+    corr = rolling_correlation(returns, changes, window)
+    return {
+        "symbol": found.symbol,
+        "window": window,
+        "points": [
+            {"date": iso(days[i + 1]), "return": returns[i], "vix_change": changes[i], "correlation": corr[i]}
+            for i in range(len(returns))
+        ],
+    }
+
+
+def volatility_series(*, underlying: Underlying | str, start: datetime, end: datetime) -> dict[str, Any]:
+    """The stored per-minute 30-day ATM IV, our India-VIX-style index (labelled ours) and the published VIX."""
+    found = underlying_resolve(underlying)
+    _range_validate(start, end)
+    rows = VolatilitySnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for m, cm30, ours, vix in rows.values_list("minute", "cm30_iv", "our_vix", "vix"):
+        grouped["points"].append({"minute": iso(m), "cm30_atm_iv": cm30, "our_vix": ours, "india_vix": vix})
+    return {"symbol": found.symbol, "our_vix_label": "optrading India-VIX-style (ours)", **grouped}

@@ -1,0 +1,46 @@
+"""Celery entry points: thin wrappers around the analytics services."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from celery import shared_task
+from django.db import OperationalError
+
+from apps.analytics.services.compute import analytics_backlog, analytics_compute
+from optrading.celery import CeleryQueue
+
+logger = logging.getLogger(__name__)
+
+CHUNK_MINUTES = 120
+"""Minutes per underlying per task run; a larger backlog re-enqueues the task (saleor-style chunks)."""
+
+
+@shared_task(
+    name="analytics.compute",
+    queue=CeleryQueue.ANALYTICS.value,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    expires=300,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def analytics_compute_task(underlying_ids: list[int] | None = None) -> int:
+    """Analyse every minute after the cursors (idempotent: the cursor makes a repeat a no-op)."""
+    started = time.monotonic()
+    processed = analytics_compute(underlying_ids=underlying_ids, limit=CHUNK_MINUTES)
+    duration = time.monotonic() - started
+    try:
+        from apps.monitoring.metrics import record_analytics
+    except ImportError:  # the metrics module is optional (written by the API engineer)
+        pass
+    else:
+        record_analytics(duration)
+    if processed and analytics_backlog(underlying_ids=underlying_ids):
+        analytics_compute_task.apply_async(kwargs={"underlying_ids": underlying_ids})
+    logger.info("analytics: %d minute(s) in %.2fs", processed, duration)
+    return processed
