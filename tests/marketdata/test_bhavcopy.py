@@ -140,6 +140,18 @@ def test_importing_twice_changes_nothing() -> None:
     assert UnderlyingQuote.objects.count() == 1
 
 
+def test_it_keeps_a_quote_collected_live_at_the_same_minute() -> None:
+    _import(UDIFF / "NIFTY_20260327.csv")
+    OptionQuote.objects.filter(instrument__tradingsymbol="NIFTY26MAR22800CE").update(source="collected", last_price=1.0)
+
+    out = _import(UDIFF / "NIFTY_20260327.csv")
+
+    live = _quote("NIFTY26MAR22800CE")
+    assert (live.source, live.last_price) == ("collected", 1.0)
+    assert "1 quotes collected live at that minute were kept" in out
+    assert OptionQuote.objects.count() == 2123
+
+
 def test_it_imports_several_underlyings_and_a_zipped_file(tmp_path: Path) -> None:
     archive = tmp_path / "BhavCopy_NSE_FO_0_0_0_20260327_F_0000.csv.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
