@@ -29,6 +29,18 @@ class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="What was wrong with the request.")
 
 
+class MarketStatusSerializer(serializers.Serializer):
+    at = IstDateTimeField(help_text="The moment the status is for.")
+    exchange = serializers.CharField()
+    state = serializers.ChoiceField(choices=["open", "pre_open", "closed"])
+    is_open = serializers.BooleanField()
+    trading_day = serializers.BooleanField()
+    session_open = IstDateTimeField(allow_null=True, help_text="Today's open, on a trading day.")
+    session_close = IstDateTimeField(allow_null=True, help_text="Today's close (15:30, 15:40 from 2026-08-03).")
+    next_open = IstDateTimeField(help_text="The next open strictly after ``at``.")
+    reason = serializers.CharField(help_text="Why: normal market, holiday name, weekend, after close, ...")
+
+
 class UnderlyingSerializer(serializers.Serializer):
     symbol = serializers.CharField(source="underlying.symbol")
     display_name = serializers.CharField(source="underlying.display_name")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,15 +17,44 @@ from apps.api.serializers import (
     CollectionRunSerializer,
     ErrorEventSerializer,
     ErrorSerializer,
+    MarketStatusSerializer,
     UnderlyingSerializer,
 )
 from apps.core.errors import NotFoundError
+from apps.market.calendar import market_status
+from apps.market.models import Exchange
 from apps.marketdata.models import CollectionStatus
 from apps.marketdata.selectors import collection_run_list, underlying_list_with_spot
 from apps.monitoring.models import ErrorEvent
 from apps.monitoring.services import error_resolve
 
 LIMIT_PARAMETER = OpenApiParameter("limit", OpenApiTypes.INT, description="At most this many rows (1-500, default 50).")
+
+
+class MarketStatusApi(APIView):
+    """Whether the exchange's normal market is open now (or at ``at``), today's session and the next open.
+
+    Public, like health: status pages and monitors call it without a token.
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "at", OpenApiTypes.DATETIME, description="ISO 8601 time (IST without an offset). Default: now."
+            ),
+            OpenApiParameter(
+                "exchange", OpenApiTypes.STR, enum=[Exchange.NSE, Exchange.BSE], description="Default NSE."
+            ),
+        ],
+        responses={200: MarketStatusSerializer, 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        at = params.parse_at(request.query_params) or timezone.now()
+        exchange = params.parse_choice(request.query_params, "exchange", [Exchange.NSE, Exchange.BSE], default="NSE")
+        status = market_status(at, exchange)
+        return Response(MarketStatusSerializer({"at": at, "exchange": exchange, **asdict(status)}).data)
 
 
 class UnderlyingListApi(APIView):

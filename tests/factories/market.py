@@ -48,8 +48,10 @@ class OptionInstrumentFactory(factory.django.DjangoModelFactory):
     exchange_token = factory.LazyAttribute(lambda o: str(o.instrument_token >> 8))
     name = factory.LazyAttribute(lambda o: o.underlying.symbol)
     tradingsymbol = factory.LazyAttribute(
-        lambda o: f"{o.underlying.symbol}{o.expiry:%y}{'123456789OND'[o.expiry.month - 1]}{o.expiry:%d}"
-        f"{int(o.strike)}{o.instrument_type}"
+        lambda o: (
+            f"{o.underlying.symbol}{o.expiry:%y}{'123456789OND'[o.expiry.month - 1]}{o.expiry:%d}"
+            f"{int(o.strike)}{o.instrument_type}"
+        )
     )
     exchange = Exchange.NFO
     segment = "NFO-OPT"

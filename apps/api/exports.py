@@ -1,0 +1,225 @@
+"""Day exports of the archive: every option leg as CSV or Parquet, and the CE/PE-merged chain as CSV.
+
+Files are produced while they are sent (CSV) or spooled to a temporary file (Parquet), so a full
+day of a full chain never sits in memory. ``ts`` is the minute in IST.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from apps.api import params
+from apps.api.serializers import ErrorSerializer
+from apps.core.errors import ApplicationError
+from apps.marketdata.selectors import CHAIN_LEG_FIELDS, EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
+
+IST = ZoneInfo("Asia/Kolkata")
+PARQUET_BATCH_ROWS = 20_000
+
+_RENAMES = {
+    "minute": "ts",
+    "underlying__symbol": "symbol",
+    "instrument__tradingsymbol": "tradingsymbol",
+    "instrument__instrument_token": "instrument_token",
+}
+QUOTE_COLUMNS = [_RENAMES.get(field, field) for field in EXPORT_QUOTE_FIELDS]
+CHAIN_COLUMNS = [
+    "ts",
+    "expiry",
+    "expiry_bucket",
+    "strike",
+    "strike_offset",
+    "spot",
+    "forward",
+    *(f"{leg}_{name}" for leg in ("ce", "pe") for name in CHAIN_LEG_FIELDS),
+]
+
+_FLOAT_FIELDS = {
+    "strike",
+    "last_price",
+    "average_price",
+    "close_price",
+    "bid",
+    "ask",
+    "spot",
+    "forward",
+    "iv",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "rho",
+}
+_INT_FIELDS = {"instrument_token", "bid_qty", "ask_qty", "volume", "oi", "oi_change", "oi_day_high", "oi_day_low"}
+
+DATE_PARAMETER = OpenApiParameter("date", OpenApiTypes.DATE, required=True, description="IST trading day, YYYY-MM-DD.")
+
+
+class _FirstRendererNegotiation(BaseContentNegotiation):
+    """Files are not content-negotiated: errors are always JSON, whatever the client's Accept header."""
+
+    def select_parser(self, request: Request, parsers: Iterable[Any]) -> Any:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return (first, first.media_type)
+
+
+class _ExportApi(APIView):
+    content_negotiation_class = _FirstRendererNegotiation
+
+
+class QuotesCsvApi(_ExportApi):
+    """Every option leg archived on an IST day, one row per leg and minute."""
+
+    @extend_schema(
+        parameters=[DATE_PARAMETER],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="CSV; columns: " + ", ".join(QUOTE_COLUMNS)
+            ),
+            400: ErrorSerializer,
+        },
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        day = params.parse_required_date(request.query_params, "date")
+        rows = (_quote_row(row) for row in quote_export_rows(day=day))
+        return _csv_response(QUOTE_COLUMNS, rows, filename=f"quotes_{day.isoformat()}.csv")
+
+
+class QuotesParquetApi(_ExportApi):
+    """The same rows as quotes.csv as a Parquet file; ``ts`` is a timestamp in Asia/Kolkata."""
+
+    @extend_schema(
+        parameters=[DATE_PARAMETER],
+        responses={
+            (200, "application/vnd.apache.parquet"): OpenApiResponse(OpenApiTypes.BINARY, description="Parquet"),
+            400: ErrorSerializer,
+        },
+    )
+    def get(self, request: Request) -> FileResponse:
+        day = params.parse_required_date(request.query_params, "date")
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+        _write_parquet(spool, (_quote_row(row) for row in quote_export_rows(day=day)))
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"quotes_{day.isoformat()}.parquet",
+            content_type="application/vnd.apache.parquet",
+        )
+
+
+class ChainCsvApi(_ExportApi):
+    """One underlying's chain on an IST day: one row per minute, expiry and strike, CE and PE side by side."""
+
+    @extend_schema(
+        parameters=[
+            DATE_PARAMETER,
+            OpenApiParameter("symbol", OpenApiTypes.STR, required=True, description="Underlying, e.g. NIFTY."),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="CSV; columns: " + ", ".join(CHAIN_COLUMNS)
+            ),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        day = params.parse_required_date(request.query_params, "date")
+        symbol = request.query_params.get("symbol", "")
+        if not symbol:
+            raise ApplicationError("symbol is required, e.g. symbol=NIFTY.")
+        underlying = params.underlying_get(symbol=symbol)
+        rows = ({**row, "ts": _ist(row.pop("minute"))} for row in chain_export_rows(day=day, underlying=underlying))
+        return _csv_response(CHAIN_COLUMNS, rows, filename=f"chain_{underlying.symbol}_{day.isoformat()}.csv")
+
+
+def _ist(minute: datetime) -> datetime:
+    return minute.astimezone(IST)
+
+
+def _quote_row(row: dict[str, Any]) -> dict[str, Any]:
+    shaped = {_RENAMES.get(name, name): value for name, value in row.items()}
+    shaped["ts"] = _ist(shaped["ts"])
+    return shaped
+
+
+class _Echo:
+    """A file-like sink for csv.writer that hands each encoded line back to the response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    return value
+
+
+def _csv_response(columns: list[str], rows: Iterator[dict[str, Any]], *, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(columns)
+        for row in rows:
+            yield writer.writerow([_csv_value(row[column]) for column in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _parquet_type(column: str) -> pa.DataType:
+    if column == "ts":
+        return pa.timestamp("ms", tz="Asia/Kolkata")
+    if column == "expiry":
+        return pa.date32()
+    if column == "strike_offset":
+        return pa.int32()
+    if column == "quality_flags":
+        return pa.list_(pa.string())
+    if column in _FLOAT_FIELDS:
+        return pa.float64()
+    if column in _INT_FIELDS:
+        return pa.int64()
+    return pa.string()
+
+
+QUOTE_PARQUET_SCHEMA = pa.schema([(column, _parquet_type(column)) for column in QUOTE_COLUMNS])
+
+
+def _write_parquet(sink: Any, rows: Iterator[dict[str, Any]]) -> None:
+    with pq.ParquetWriter(sink, QUOTE_PARQUET_SCHEMA) as writer:
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= PARQUET_BATCH_ROWS:
+                writer.write_table(pa.Table.from_pylist(batch, schema=QUOTE_PARQUET_SCHEMA))
+                batch = []
+        # Always write the last (possibly empty) batch so an empty day is still a valid file with columns.
+        writer.write_table(pa.Table.from_pylist(batch, schema=QUOTE_PARQUET_SCHEMA))

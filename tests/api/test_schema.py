@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = {
+    "/api/v1/health",
+    "/api/v1/underlyings",
+    "/api/v1/collection-runs",
+    "/api/v1/errors",
+    "/api/v1/errors/{id}/resolve",
+    "/api/v1/option-chain/{symbol}",
+    "/api/v1/exports/quotes.csv",
+    "/api/v1/exports/quotes.parquet",
+    "/api/v1/exports/chain.csv",
+}
+
+
+@pytest.fixture
+def schema(tmp_path: Path) -> dict:
+    """The schema as `manage.py spectacular` writes it; --fail-on-warn makes any warning an error."""
+    target = tmp_path / "schema.yaml"
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--custom-settings",
+        "apps.api.docs.SCHEMA_SETTINGS",
+        "--file",
+        str(target),
+    )
+    return yaml.safe_load(target.read_text())
+
+
+def test_it_generates_a_valid_openapi_3_schema_without_warnings(schema) -> None:
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) >= ENDPOINTS
+
+
+def test_it_documents_the_chain_parameters_and_response(schema) -> None:
+    operation = schema["paths"]["/api/v1/option-chain/{symbol}"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert {"symbol", "bucket", "expiry", "at", "offsets", "price"} <= set(parameters)
+    assert sorted(parameters["bucket"]["schema"]["enum"]) == ["next_month", "next_week", "this_month", "this_week"]
+    assert set(operation["responses"]) == {"200", "400", "404"}
+    rows = schema["components"]["schemas"]["OptionChain"]["properties"]["rows"]
+    assert rows["items"]["$ref"] == "#/components/schemas/ChainRow"
+
+
+def test_it_documents_exports_as_files(schema) -> None:
+    csv_response = schema["paths"]["/api/v1/exports/quotes.csv"]["get"]["responses"]["200"]
+    assert list(csv_response["content"]) == ["text/csv"]
+    parquet = schema["paths"]["/api/v1/exports/quotes.parquet"]["get"]["responses"]["200"]
+    assert list(parquet["content"]) == ["application/vnd.apache.parquet"]
+
+
+def test_it_declares_token_and_session_authentication(schema) -> None:
+    assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_it_serves_the_schema_to_signed_in_users_only(api, anon) -> None:
+    assert anon.get("/api/v1/schema/").status_code == 401
+    response = api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert "/api/v1/option-chain/{symbol}" in response.json()["paths"]
+
+
+def test_it_serves_swagger_ui_from_local_static_files(user, settings) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page = client.get("/api/v1/docs/").content.decode()
+
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    assert "/api/v1/schema/" in page
+    # The files exist once drf_spectacular_sidecar is an installed app (see docs/api.md).
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "drf_spectacular_sidecar"]
+    assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
