@@ -1,8 +1,156 @@
+"""Server-rendered pages. Each view parses its query, calls selectors, and renders; the live parts
+(chain, health) then update over the websocket feeds and the charts fetch /api/v1 with the session."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.analytics import selectors as analytics
+from apps.api import params
+from apps.brokers.base import BrokerError, get_broker
+from apps.brokers.selectors import auth_status_get
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.market.models import Underlying
+from apps.marketdata.models import ExpiryBucket
+from apps.marketdata.selectors import IST, collection_run_list, ist_day_bounds, underlying_list_with_spot
+from apps.monitoring.selectors import health_get
+from apps.overview.selectors import overview_breadth, overview_indices, overview_sectors
+from apps.participants.models import ParticipantKind
+from apps.participants.selectors import participants_dates, participants_for_date, participants_history
+from apps.web.selectors import error_list_open
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+View = Callable[..., HttpResponse]
+BUCKET_CHOICES = [(c.value, c.label) for c in ExpiryBucket if c != ExpiryBucket.OTHER]
+KITE_LOGIN_URL = "/broker/kite/login"
+
+
+def page(view: View) -> View:
+    """Login required; an ApplicationError (bad query parameter) renders as a page that says what was wrong."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return render(request, "web/error.html", {"message": exc.message}, status=exc.status_code)
+
+    return wrapper
+
+
+def _chain_context(request: HttpRequest) -> dict[str, Any]:
+    """The underlying tabs and the selected symbol and expiry bucket (default: the first underlying, this week)."""
+    underlyings = underlying_list_with_spot()
+    symbol = request.GET.get("symbol") or (underlyings[0].underlying.symbol if underlyings else "")
+    selected = params.underlying_get(symbol=symbol) if symbol else None
+    bucket = params.parse_choice(request.GET, "bucket", params.SELECTABLE_BUCKETS, default=ExpiryBucket.THIS_WEEK)
+    return {
+        "underlyings": underlyings,
+        "selected": selected,
+        "bucket": bucket,
+        "buckets": BUCKET_CHOICES,
+    }
+
+
+@page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/dashboard.html", _chain_context(request))
+
+
+def _or_none(selector: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
+    """A chart's data, or None when analytics has nothing for it yet (the chart says so instead of failing)."""
+    try:
+        return selector(**kwargs)
+    except NotFoundError:
+        return None
+
+
+def _charts_data(*, underlying: Underlying, bucket: str) -> dict[str, Any]:
+    """Everything the charts page draws, for the latest analysed minute and the IST session it belongs to."""
+    summary = _or_none(analytics.chain_summary, underlying=underlying, bucket=bucket)
+    if summary is None:
+        return {}
+    start, end = ist_day_bounds(datetime.fromisoformat(summary["minute"]).astimezone(IST).date())
+    point = {"underlying": underlying, "bucket": bucket}
+    return {
+        "summary": summary,
+        "smile": _or_none(analytics.iv_smile, **point),
+        "oi": _or_none(analytics.oi_by_strike, **point),
+        "gex": _or_none(analytics.gex, **point),
+        "overlay": _or_none(analytics.overlay, **point),
+        **{
+            field: _or_none(analytics.history, field=field, start=start, end=end, **point)
+            for field in ("pcr_oi", "max_pain")
+        },
+    }
+
+
+@page
+def charts(request: HttpRequest) -> HttpResponse:
+    context = _chain_context(request)
+    selected = context["selected"]
+    data = _charts_data(underlying=selected, bucket=context["bucket"]) if selected else {}
+    return render(request, "web/charts.html", {**context, "charts": data})
+
+
+@page
+def participants(request: HttpRequest) -> HttpResponse:
+    dates = participants_dates(kind=ParticipantKind.OI)
+    day = params.parse_date(request.GET, "date") or (dates[0] if dates else None)
+    session = participants_for_date(day, kind=ParticipantKind.OI) if day else None
+    history = participants_history(day - timedelta(days=45), day, kind=ParticipantKind.OI) if day else []
+    return render(
+        request,
+        "web/participants.html",
+        {"dates": dates[:60], "day": day, "session": session, "history": history},
+    )
+
+
+@page
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/overview.html",
+        {"indices": overview_indices(), "breadth": overview_breadth(), "sectors": overview_sectors()},
+    )
+
+
+@page
+def system(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/system.html",
+        {
+            "health": health_get().as_dict(),
+            "runs": collection_run_list(limit=20),
+            "errors": error_list_open(limit=50),
+        },
+    )
+
+
+@page
+def broker(request: HttpRequest) -> HttpResponse:
+    try:
+        ready, detail = get_broker().ready()
+    except BrokerError as exc:
+        ready, detail = False, str(exc)
+    return render(
+        request,
+        "web/broker.html",
+        {
+            "broker_name": settings.OPTRADING_BROKER,
+            "ready": ready,
+            "detail": detail,
+            "kite": auth_status_get(provider="kite"),
+            "kite_login_url": KITE_LOGIN_URL,
+            "kite_configured": bool(settings.KITE_API_KEY),
+        },
+    )

@@ -1,0 +1,76 @@
+/* Charts from the analytics selectors' data embedded in the page (apps.analytics.selectors). */
+"use strict";
+(function () {
+  const source = document.getElementById("charts-data");
+  if (!source || !window.echarts) return;
+  const data = JSON.parse(source.textContent);
+  const charts = [];
+  const ist = (iso) => new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+  const base = { tooltip: { trigger: "axis" }, grid: { left: 60, right: 50, top: 40, bottom: 40 } };
+
+  function draw(id, option) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    if (!option) { el.innerHTML = '<p class="muted">No data yet.</p>'; el.style.height = "auto"; return; }
+    const chart = echarts.init(el);
+    chart.setOption(Object.assign({}, base, option));
+    charts.push(chart);
+  }
+
+  const smile = data.smile;
+  draw("chart-smile", smile && {
+    legend: { data: ["OTM IV", "Call IV", "Put IV"] },
+    xAxis: { type: "value", scale: true, name: "strike" },
+    yAxis: { type: "value", scale: true, name: "IV %" },
+    series: [["OTM IV", "iv"], ["Call IV", "call_iv"], ["Put IV", "put_iv"]].map(([name, key]) => ({
+      name: name, type: "line", symbolSize: 4, lineStyle: { width: key === "iv" ? 3 : 1 },
+      data: smile.points.filter((p) => p[key] !== null).map((p) => [p.strike, +(p[key] * 100).toFixed(2)]),
+      markLine: key === "iv" ? { symbol: "none", data: [{ xAxis: smile.forward, name: "forward" }] } : undefined,
+    })),
+  });
+
+  const oi = data.oi;
+  const strikes = oi ? oi.strikes.map((s) => s.strike) : [];
+  const bars = (callKey, putKey) => [
+    { name: "Calls", type: "bar", data: oi.strikes.map((s) => s[callKey]), itemStyle: { color: "#c0362c" } },
+    { name: "Puts", type: "bar", data: oi.strikes.map((s) => s[putKey]), itemStyle: { color: "#0a7f3f" } },
+  ];
+  draw("chart-oi", oi && { legend: { data: ["Calls", "Puts"] }, xAxis: { type: "category", data: strikes }, yAxis: { type: "value", name: "OI (units)" }, series: bars("call_oi", "put_oi") });
+  draw("chart-doi", oi && { legend: { data: ["Calls", "Puts"] }, xAxis: { type: "category", data: strikes }, yAxis: { type: "value", name: "ΔOI (units)" }, series: bars("call_oi_change", "put_oi_change") });
+
+  const pcr = data.pcr_oi, pain = data.max_pain;
+  draw("chart-pcr", (pcr || pain) && {
+    legend: { data: ["PCR (OI)", "Max pain"] },
+    xAxis: { type: "category", data: (pcr || pain).points.map((p) => ist(p.minute)) },
+    yAxis: [{ type: "value", scale: true, name: "PCR" }, { type: "value", scale: true, name: "max pain" }],
+    series: [
+      { name: "PCR (OI)", type: "line", showSymbol: false, data: pcr ? pcr.points.map((p) => p.value) : [] },
+      { name: "Max pain", type: "line", step: "end", showSymbol: false, yAxisIndex: 1, data: pain ? pain.points.map((p) => p.value) : [] },
+    ],
+  });
+
+  const ov = data.overlay;
+  draw("chart-straddle", ov && {
+    legend: { data: ["Today", "Mean", "±1σ", "Min", "Max"] },
+    xAxis: { type: "category", data: ov.times },
+    yAxis: { type: "value", scale: true, name: "₹" },
+    series: [
+      { name: "±1σ", type: "line", data: ov.bands.lower, lineStyle: { opacity: 0 }, stack: "band", symbol: "none" },
+      { name: "±1σ", type: "line", data: ov.bands.upper.map((u, i) => (u === null || ov.bands.lower[i] === null ? null : u - ov.bands.lower[i])),
+        lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(31,111,235,0.15)" }, stack: "band", symbol: "none" },
+      { name: "Mean", type: "line", data: ov.bands.mean, symbol: "none", lineStyle: { type: "dashed" } },
+      { name: "Min", type: "line", data: ov.bands.min, symbol: "none", lineStyle: { width: 1, opacity: 0.5 } },
+      { name: "Max", type: "line", data: ov.bands.max, symbol: "none", lineStyle: { width: 1, opacity: 0.5 } },
+      { name: "Today", type: "line", data: ov.today, symbol: "none", lineStyle: { width: 3 } },
+    ],
+  });
+
+  const g = data.gex;
+  draw("chart-gex", g && {
+    xAxis: { type: "category", data: g.strikes.map((s) => s.strike) },
+    yAxis: { type: "value", name: "₹ per 1%" },
+    series: [{ name: "GEX", type: "bar", data: g.strikes.map((s) => ({ value: s.gex, itemStyle: { color: s.gex >= 0 ? "#0a7f3f" : "#c0362c" } })) }],
+  });
+
+  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+})();
