@@ -39,7 +39,8 @@ def normalised_vega(x: FloatArray, s: FloatArray) -> FloatArray:
         h = x / s
         t = 0.5 * s
         v = ONE_OVER_SQRT_TWO_PI * np.exp(-0.5 * (h * h + t * t))
-    return np.where(s > 0, v, 0.0)
+    # At the money (x = 0) the limit s -> 0 is 1/√(2π), not 0: the ATM initial guess starts there.
+    return np.where(x == 0, ONE_OVER_SQRT_TWO_PI * np.exp(-0.125 * s * s), np.where(s > 0, v, 0.0))
 
 
 def normalised_intrinsic_call(x: FloatArray) -> FloatArray:
