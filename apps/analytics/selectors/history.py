@@ -118,13 +118,18 @@ def iv_rank(
     found = underlying_resolve(underlying)
     if sessions < 2:
         raise ApplicationError(f"'sessions' must be at least 2, got {sessions}.")
-    end = (
-        at
-        or VolatilitySnapshot.objects.filter(underlying=found)
+    latest = [
+        VolatilitySnapshot.objects.filter(underlying=found)
         .order_by("-minute")
         .values_list("minute", flat=True)
-        .first()
-    )
+        .first(),
+        UnderlyingQuote.objects.filter(underlying=found, vix__isnull=False)
+        .order_by("-minute")
+        .values_list("minute", flat=True)
+        .first(),
+    ]
+    known = [m for m in latest if m is not None]
+    end = at or (max(known) if known else None)
     if end is None:
         raise NotFoundError(f"No volatility history for {found.symbol}.")
     # Calendar days comfortably covering ``sessions`` trading sessions.
@@ -208,22 +213,30 @@ def _day_series_ist(found: Underlying, expiry: date, day: date, until: datetime 
 
 
 def expiry_comparison(
-    *, underlying: Underlying | str, field: str = "pcr_oi", expiries: int = 4, at: datetime | None = None
+    *,
+    underlying: Underlying | str,
+    field: str = "pcr_oi",
+    expiries: int = 4,
+    bucket: str | None = None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The daily-close path of PCR or max pain by calendar days-to-expiry, for the last ``expiries`` expiries."""
+    """The daily-close path of PCR or max pain by calendar days-to-expiry: the bucket's current expiry (default
+    this_week, or this_month without weeklies) and the ``expiries - 1`` expiries before it."""
     found = underlying_resolve(underlying)
     _field_validate(field, ("pcr_oi", "max_pain", "pcr_volume", "atm_iv", "straddle"))
     if expiries < 1:
         raise ApplicationError(f"'expiries' must be positive, got {expiries}.")
     end = minute_resolve(underlying=found, at=at)
+    current = expiry_resolve(
+        underlying=found, minute=end, bucket=bucket or ("this_week" if found.has_weeklies else "this_month")
+    )
     chosen = sorted(
-        ChainSnapshot.objects.filter(underlying=found, minute__lte=end)
+        ChainSnapshot.objects.filter(underlying=found, minute__lte=end, expiry__lte=current)
         .order_by()
         .values_list("expiry", flat=True)
         .distinct()
     )
-    today = to_ist(end).date()
-    recent = [e for e in chosen if e <= today][-expiries:] + [e for e in chosen if e > today][:1]
+    recent = chosen[-expiries:]
     out = []
     for exp in recent:
         rows = list(
