@@ -18,7 +18,11 @@ def as_float(value: ArrayLike) -> FloatArray:
 
 
 def as_bool(value: ArrayLike) -> NDArray[np.bool_]:
-    return np.asarray(value, dtype=bool)
+    """is_call as booleans. Strings are refused: numpy would read both "c" and "p" (or "CE", "PE") as True."""
+    raw = np.asarray(value)
+    if raw.dtype.kind in "USO":
+        raise TypeError(f"is_call must be boolean (True for calls), got {raw.dtype} values such as {raw.ravel()[:1]}")
+    return raw.astype(bool, copy=False)
 
 
 def _d1_d2(forward: FloatArray, strike: FloatArray, vol_sqrt_t: FloatArray) -> tuple[FloatArray, FloatArray]:

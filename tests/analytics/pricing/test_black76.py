@@ -128,3 +128,10 @@ def test_it_prices_intrinsic_value_at_expiry_and_leaves_greeks_undefined() -> No
     assert all(math.isnan(float(v)) for v in greeks.values())
     zero_vol = float(black76_price(22800.0, 22500.0, 0.5, 0.06, 0.0, True))
     assert zero_vol == pytest.approx(math.exp(-0.03) * 300.0, rel=1e-14)
+
+
+def test_it_refuses_option_type_strings_that_numpy_would_read_as_true() -> None:
+    with pytest.raises(TypeError, match="is_call must be boolean"):
+        black76_price(22800.0, 23000.0, 0.1, 0.055, 0.2, ["c", "p"])
+    with pytest.raises(TypeError, match="is_call must be boolean"):
+        black76_greeks(22800.0, 23000.0, 0.1, 0.055, 0.2, "PE")
