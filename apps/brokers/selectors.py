@@ -13,7 +13,11 @@ from apps.brokers.models import AuthEvent, BrokerSession, SessionStatus
 
 def broker_session_active_get(*, provider: str = "kite") -> BrokerSession | None:
     """The session marked active (at most one per provider), whether or not its clock has run out."""
-    return BrokerSession.objects.filter(provider=provider, status=SessionStatus.ACTIVE).order_by("-login_time").first()
+    return (
+        BrokerSession.objects.filter(provider=provider, status=SessionStatus.ACTIVE)
+        .order_by("-login_time", "-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ def auth_status_get(*, provider: str = "kite", now: datetime | None = None) -> A
     """``active`` while a session is usable; ``expired`` when the latest one ran out or Kite rejected it;
     ``none`` when nobody logged in or the last session was logged out."""
     now = now or timezone.now()
-    latest = BrokerSession.objects.filter(provider=provider).order_by("-login_time").first()
+    latest = BrokerSession.objects.filter(provider=provider).order_by("-login_time", "-id").first()
     if latest is None or latest.status in (SessionStatus.REVOKED, SessionStatus.SUPERSEDED):
         return AuthStatus(status="none", user_id=None, user_name=None, expires_at=None)
     usable = latest.status == SessionStatus.ACTIVE and latest.expires_at > now

@@ -112,6 +112,13 @@ def kite_session_create(*, request_token: str, request_id: str = "") -> BrokerSe
     return session
 
 
+def kite_callback_handle(*, status: str, request_token: str, request_id: str = "") -> BrokerSession:
+    """Kite's redirect back to us: ``status=success`` with a request token, or the reason it did not work."""
+    if status != "success":
+        _login_failed(f"Kite did not complete the login (status={status or 'missing'!r}); start again.", request_id)
+    return kite_session_create(request_token=request_token, request_id=request_id)
+
+
 def broker_session_expire(*, session: BrokerSession, reason: str, request_id: str = "") -> bool:
     """Mark an active session expired (its 06:00 IST deadline passed, or Kite rejected the token).
     True when this call made the change; a second caller sees False and records nothing."""

@@ -64,6 +64,8 @@ def test_it_supersedes_the_previous_session(kite_settings, kite_double: KiteDoub
     assert BrokerSession.objects.get(status=SessionStatus.ACTIVE) == second
     # Kite allows one token per app: the first one is dead there too
     assert kite_double.live_tokens() == [second.get_access_token()]
+    # both logins fell in the same second of Kite's login_time: the newer one still counts
+    assert auth_status_get().status == "active"
 
 
 def test_it_refuses_a_reused_request_token(kite_settings, kite_double: KiteDouble) -> None:
