@@ -16,6 +16,7 @@ from apps.analytics.models import AnalyticsCursor, ChainSnapshot
 from apps.analytics.services.chain import chain_metrics, clean
 from apps.analytics.services.frame import ChainFrame, frame_load
 from apps.analytics.services.oi_change import oi_change_fill
+from apps.analytics.services.quote_writer import quotes_update
 from apps.analytics.services.quotes import QuoteResults, quotes_analyse
 from apps.analytics.services.volatility import volatility_snapshot_write
 from apps.market.calendar import expiry_close
@@ -25,20 +26,6 @@ from apps.marketdata.signals import analytics_committed
 
 logger = logging.getLogger(__name__)
 
-QUOTE_FIELDS = [
-    "oi_change",
-    "iv",
-    "iv_source",
-    "iv_error",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "rho",
-    "buildup",
-    "quality_flags",
-    "analysed_at",
-]
 SNAPSHOT_FIELDS = [
     f.name for f in ChainSnapshot._meta.concrete_fields if f.name not in {"id", "underlying", "expiry", "minute"}
 ]
@@ -50,23 +37,23 @@ def _quotes_write(frame: ChainFrame, results: QuoteResults, *, now: datetime) ->
     for i, pk in enumerate(frame.ids.tolist()):
         oi_change = frame.oi_change[i]
         rows.append(
-            OptionQuote(
-                id=pk,
-                oi_change=None if np.isnan(oi_change) else round(float(oi_change)),
-                iv=clean(results.iv[i]),
-                iv_source=results.iv_source[i] if np.isfinite(results.iv[i]) else "",
-                iv_error=str(results.iv_error[i])[:64],
-                delta=clean(greeks["delta"][i]),
-                gamma=clean(greeks["gamma"][i]),
-                theta=clean(greeks["theta"][i]),
-                vega=clean(greeks["vega"][i]),
-                rho=clean(greeks["rho"][i]),
-                buildup=str(results.buildup[i]),
-                quality_flags=results.flags[i],
-                analysed_at=now,
-            )
+            {
+                "id": pk,
+                "oi_change": None if np.isnan(oi_change) else round(float(oi_change)),
+                "iv": clean(results.iv[i]),
+                "iv_source": str(results.iv_source[i]) if np.isfinite(results.iv[i]) else "",
+                "iv_error": str(results.iv_error[i])[:64],
+                "delta": clean(greeks["delta"][i]),
+                "gamma": clean(greeks["gamma"][i]),
+                "theta": clean(greeks["theta"][i]),
+                "vega": clean(greeks["vega"][i]),
+                "rho": clean(greeks["rho"][i]),
+                "buildup": str(results.buildup[i]),
+                "quality_flags": results.flags[i],
+                "analysed_at": now,
+            }
         )
-    OptionQuote.objects.bulk_update(rows, QUOTE_FIELDS, batch_size=1000)
+    quotes_update(rows)
 
 
 def _snapshots_write(
