@@ -14,6 +14,7 @@ SCHEMA_SETTINGS = {
         "CollectionStatusEnum": "apps.marketdata.models.CollectionStatus",
         "HealthStatusEnum": ["ok", "degraded"],
         "BrokerSessionStatusEnum": ["none", "active", "expired"],
+        "PriceModeEnum": ["last", "average"],
     },
 }
 """Belongs in SPECTACULAR_SETTINGS; kept here until then, for the view and `spectacular --custom-settings`."""

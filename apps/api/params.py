@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -87,6 +87,32 @@ def parse_at(params: Mapping[str, str], name: str = "at") -> datetime | None:
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=IST)
     return parsed.astimezone(ZoneInfo("UTC"))
+
+
+def parse_bound(params: Mapping[str, str], name: str, *, end: bool = False) -> datetime | None:
+    """A range bound: a date (its IST day's start, or its end when ``end``) or an ISO time (IST without offset)."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if len(value.strip()) == 10:
+        day = parse_date(params, name)
+        assert day is not None
+        start = datetime.combine(day, time.min, tzinfo=IST)
+        moment = start + timedelta(days=1) - timedelta(microseconds=1) if end else start
+        return moment.astimezone(ZoneInfo("UTC"))
+    return parse_at(params, name)
+
+
+def parse_bool(params: Mapping[str, str], name: str, *, default: bool = False) -> bool:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes"}:
+        return True
+    if lowered in {"0", "false", "no"}:
+        return False
+    raise ApplicationError(f"{name}={value!r} is not a boolean; use true or false.")
 
 
 def parse_int(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from apps.api import chain, docs, exports, system
+from apps.api import analytics, chain, docs, exports, overview, participants, system
 from apps.monitoring import metrics  # noqa: F401  registers the custom metrics before /metrics is first served
 
 urlpatterns = [
@@ -18,6 +18,32 @@ urlpatterns = [
     path("errors", system.ErrorListApi.as_view(), name="api-errors"),
     path("errors/<int:pk>/resolve", system.ErrorResolveApi.as_view(), name="api-error-resolve"),
     path("option-chain/<str:symbol>", chain.OptionChainApi.as_view(), name="api-option-chain"),
+    path("analytics/<str:symbol>/summary", analytics.SummaryApi.as_view(), name="api-analytics-summary"),
+    path("analytics/<str:symbol>/greeks", analytics.GreeksApi.as_view(), name="api-analytics-greeks"),
+    path("analytics/<str:symbol>/iv-smile", analytics.IvSmileApi.as_view(), name="api-analytics-iv-smile"),
+    path("analytics/<str:symbol>/iv-surface", analytics.IvSurfaceApi.as_view(), name="api-analytics-iv-surface"),
+    path("analytics/<str:symbol>/oi", analytics.OiApi.as_view(), name="api-analytics-oi"),
+    path("analytics/<str:symbol>/gex", analytics.GexApi.as_view(), name="api-analytics-gex"),
+    path("analytics/<str:symbol>/price-toggle", analytics.PriceToggleApi.as_view(), name="api-analytics-price-toggle"),
+    path("analytics/<str:symbol>/overlay", analytics.OverlayApi.as_view(), name="api-analytics-overlay"),
+    path("analytics/<str:symbol>/history", analytics.HistoryApi.as_view(), name="api-analytics-history"),
+    path("analytics/<str:symbol>/iv-rank", analytics.IvRankApi.as_view(), name="api-analytics-iv-rank"),
+    path(
+        "analytics/<str:symbol>/expiry-comparison",
+        analytics.ExpiryComparisonApi.as_view(),
+        name="api-analytics-expiry-comparison",
+    ),
+    path(
+        "analytics/<str:symbol>/vix-correlation",
+        analytics.VixCorrelationApi.as_view(),
+        name="api-analytics-vix-correlation",
+    ),
+    path("analytics/<str:symbol>/volatility", analytics.VolatilityApi.as_view(), name="api-analytics-volatility"),
+    path("participants", participants.ParticipantsApi.as_view(), name="api-participants"),
+    path("participants/history", participants.ParticipantsHistoryApi.as_view(), name="api-participants-history"),
+    path("overview/indices", overview.OverviewIndicesApi.as_view(), name="api-overview-indices"),
+    path("overview/sectors", overview.OverviewSectorsApi.as_view(), name="api-overview-sectors"),
+    path("overview/breadth", overview.OverviewBreadthApi.as_view(), name="api-overview-breadth"),
     path("exports/quotes.csv", exports.QuotesCsvApi.as_view(), name="api-export-quotes-csv"),
     path("exports/quotes.parquet", exports.QuotesParquetApi.as_view(), name="api-export-quotes-parquet"),
     path("exports/chain.csv", exports.ChainCsvApi.as_view(), name="api-export-chain-csv"),

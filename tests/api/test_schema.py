@@ -19,6 +19,30 @@ ENDPOINTS = {
     "/api/v1/exports/quotes.csv",
     "/api/v1/exports/quotes.parquet",
     "/api/v1/exports/chain.csv",
+    "/api/v1/market-status",
+    "/api/v1/participants",
+    "/api/v1/participants/history",
+    "/api/v1/overview/indices",
+    "/api/v1/overview/sectors",
+    "/api/v1/overview/breadth",
+    *(
+        f"/api/v1/analytics/{{symbol}}/{name}"
+        for name in (
+            "summary",
+            "greeks",
+            "iv-smile",
+            "iv-surface",
+            "oi",
+            "gex",
+            "price-toggle",
+            "overlay",
+            "history",
+            "iv-rank",
+            "expiry-comparison",
+            "vix-correlation",
+            "volatility",
+        )
+    ),
 }
 
 
@@ -51,6 +75,23 @@ def test_it_documents_the_chain_parameters_and_response(schema) -> None:
     assert set(operation["responses"]) == {"200", "400", "404"}
     rows = schema["components"]["schemas"]["OptionChain"]["properties"]["rows"]
     assert rows["items"]["$ref"] == "#/components/schemas/ChainRow"
+
+
+def test_it_documents_every_operation_with_a_response_shape(schema) -> None:
+    for path in ENDPOINTS:
+        for method, operation in schema["paths"][path].items():
+            ok = operation["responses"]["200"]
+            assert ok.get("content"), (path, method)
+            assert operation.get("description"), (path, method)
+
+
+def test_it_documents_analytics_parameters(schema) -> None:
+    history = schema["paths"]["/api/v1/analytics/{symbol}/history"]["get"]
+    names = {parameter["name"] for parameter in history["parameters"]}
+    assert {"symbol", "field", "from", "to", "bucket", "expiry", "daily"} <= names
+    field = next(parameter for parameter in history["parameters"] if parameter["name"] == "field")
+    assert field["required"] is True
+    assert {"pcr_oi", "max_pain", "atm_iv", "straddle"} <= set(field["schema"]["enum"])
 
 
 def test_it_documents_exports_as_files(schema) -> None:
