@@ -101,7 +101,7 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
     t_by_expiry = {e: float(pricing.year_fraction_minutes(minute, expiry_close(e, exchange))) for e in frame.expiries}
 
     with transaction.atomic():
-        oi_change_fill(frame=frame, underlying_id=underlying_id)
+        oi_change_fill(frame=frame, underlying_id=underlying_id, exchange=exchange)
         results = quotes_analyse(frame, t_by_expiry=t_by_expiry, spot=spot, rate=rate, futures=futures)
         now = timezone.now()
         _quotes_write(frame, results, now=now)

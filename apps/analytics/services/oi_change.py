@@ -11,7 +11,7 @@ from apps.marketdata.models import OptionQuote
 from apps.marketdata.selectors import ist_day_bounds
 
 
-def oi_change_fill(*, frame: ChainFrame, underlying_id: int) -> None:
+def oi_change_fill(*, frame: ChainFrame, underlying_id: int, exchange: str = "NSE") -> None:
     """Fill ``frame.oi_change`` where it is missing (in memory; the caller writes it). Two queries at most.
 
     Rows whose instrument was not stored in the previous session keep ΔOI unknown (NaN).
@@ -20,7 +20,7 @@ def oi_change_fill(*, frame: ChainFrame, underlying_id: int) -> None:
     if not missing.any():
         return
     day = to_ist(frame.minute).date()
-    start, _ = ist_day_bounds(previous_trading_day(day))
+    start, _ = ist_day_bounds(previous_trading_day(day, exchange))
     end, _ = ist_day_bounds(day)
     wanted = frame.instrument_ids[missing].tolist()
     last_minutes = {
