@@ -3,9 +3,15 @@ never from a CDN, so the docs work offline and leak nothing to third parties."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBase
 from django.templatetags.static import static
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 SCHEMA_SETTINGS = {
@@ -27,9 +33,17 @@ class SchemaApi(SpectacularAPIView):
 
 
 class SwaggerDocsView(SpectacularSwaggerView):
-    permission_classes = [IsAuthenticated]
+    """The interactive docs page; a visitor who is not signed in is sent to the login page first."""
+
+    permission_classes = [AllowAny]
     authentication_classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES
     url_name = "api-schema"
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().get(request, *args, **kwargs)
 
     @staticmethod
     def _swagger_ui_resource(filename: str) -> str:

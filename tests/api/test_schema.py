@@ -112,6 +112,13 @@ def test_it_serves_the_schema_to_signed_in_users_only(api, anon) -> None:
     assert "/api/v1/option-chain/{symbol}" in response.json()["paths"]
 
 
+def test_it_sends_an_anonymous_visitor_of_the_docs_to_the_login_page(anon) -> None:
+    response = anon.get("/api/v1/docs/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/v1/docs/"
+
+
 def test_it_serves_swagger_ui_from_local_static_files(user, settings) -> None:
     from django.test import Client
 
