@@ -6,12 +6,13 @@
   const data = JSON.parse(source.textContent);
   const charts = [];
   const ist = (iso) => new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
-  const base = { tooltip: { trigger: "axis" }, grid: { left: 60, right: 50, top: 40, bottom: 40 } };
+  const base = { tooltip: { trigger: "axis" }, grid: { left: 60, right: 50, top: 40, bottom: 60 } };
 
   function draw(id, option) {
     const el = document.getElementById(id);
     if (!el) return;
     if (!option) { el.innerHTML = '<p class="muted">No data yet.</p>'; el.style.height = "auto"; return; }
+    if (option.legend) option.legend.bottom = 0;  // below the axis labels, clear of the plot
     const chart = echarts.init(el);
     chart.setOption(Object.assign({}, base, option));
     charts.push(chart);

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +49,7 @@ def asgi_server(*, startup_timeout: float = 30.0) -> Iterator[str]:
                 with urllib.request.urlopen(f"{base}/accounts/login/", timeout=2) as response:
                     if response.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while it starts (URLError is an OSError)
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"uvicorn did not answer on {base} within {startup_timeout:.0f} s")

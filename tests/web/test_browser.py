@@ -69,6 +69,8 @@ def test_it_updates_the_dashboard_chain_over_the_websocket_without_a_reload(tmp_
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(f"{base}/")
             assert page.url == f"{base}/accounts/login/?next=/"
             page.fill("input[name=username]", "trader")
@@ -111,5 +113,16 @@ def test_it_updates_the_dashboard_chain_over_the_websocket_without_a_reload(tmp_
             assert page.locator("#chain thead th.wide").first.is_hidden()
             assert page.locator("#chain-body tr.atm td[data-field=price]").first.is_visible()
             page.screenshot(path=str(output / "dashboard-phone.png"), full_page=True)
+
+            # The charts draw from the analytics of the collected minutes; the system page's health feed connects.
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(f"{base}/charts/?symbol=NIFTY&bucket=this_week")
+            for chart in ("smile", "oi", "doi", "pcr", "straddle", "gex"):
+                page.wait_for_selector(f"#chart-{chart} canvas")
+            page.screenshot(path=str(output / "charts.png"), full_page=True)
+            page.goto(f"{base}/system/")
+            page.wait_for_selector("#health-feed:text('live updates: live')")
+            assert page.inner_text("#health-run-status") == "success"
+            assert errors == []
         finally:
             browser.close()
