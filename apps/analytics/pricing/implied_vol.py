@@ -44,16 +44,20 @@ def _solve_chunk(
     if idx.size == 0:
         return sigma, code
     fi, ki, ti, ci = f[idx], k[idx], tt[idx], call[idx]
-    undiscounted = p[idx] * np.exp(rr[idx] * ti)
-    intrinsic = np.where(ci, np.maximum(fi - ki, 0.0), np.maximum(ki - fi, 0.0))
-    maximum = np.where(ci, fi, ki)
-    x = -np.abs(np.log(fi / ki))
-    beta = (undiscounted - intrinsic) / (np.sqrt(fi) * np.sqrt(ki))
-    below = beta <= 0
-    above = ~below & ((undiscounted >= maximum) | (beta >= np.exp(0.5 * x)))
+    with np.errstate(all="ignore"):
+        undiscounted = p[idx] * np.exp(rr[idx] * ti)
+        intrinsic = np.where(ci, np.maximum(fi - ki, 0.0), np.maximum(ki - fi, 0.0))
+        maximum = np.where(ci, fi, ki)
+        x = -np.abs(np.log(fi / ki))
+        beta = (undiscounted - intrinsic) / (np.sqrt(fi) * np.sqrt(ki))
+    # Finite inputs can still overflow (e^{rT} for absurd rates): report them as non-finite, not as a solver failure.
+    overflow = ~np.isfinite(beta) | ~np.isfinite(x)
+    code[idx[overflow]] = _CODE[NON_FINITE]
+    below = ~overflow & (beta <= 0)
+    above = ~overflow & ~below & ((undiscounted >= maximum) | (beta >= np.exp(0.5 * x)))
     code[idx[below]] = _CODE[BELOW_INTRINSIC]
     code[idx[above]] = _CODE[ABOVE_MAXIMUM]
-    solvable = ~below & ~above
+    solvable = ~overflow & ~below & ~above
     if solvable.any():
         s, converged = normalised_implied_volatility(beta[solvable], x[solvable])
         target = idx[solvable]
@@ -75,9 +79,11 @@ def _solve(
     sigma = np.empty(p.size)
     code = np.empty(p.size, dtype=np.int8)
     # Blocks that fit in the L2 cache: the solver makes many passes, and this halves the time on 100k options.
-    for start in range(0, p.size, CHUNK):
-        part = slice(start, start + CHUNK)
-        sigma[part], code[part] = _solve_chunk(p[part], f[part], k[part], tt[part], rr[part], call[part])
+    # Extreme but finite inputs may overflow on the way; each element's reason code reports the outcome instead.
+    with np.errstate(all="ignore"):
+        for start in range(0, p.size, CHUNK):
+            part = slice(start, start + CHUNK)
+            sigma[part], code[part] = _solve_chunk(p[part], f[part], k[part], tt[part], rr[part], call[part])
     return sigma, code, shape
 
 

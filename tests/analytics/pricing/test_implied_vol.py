@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from apps.analytics.pricing import (
+    REASONS,
     black76_price,
     bs_implied_volatility,
     bs_price,
@@ -114,3 +116,17 @@ def test_it_reproduces_nse_style_spot_iv_at_ten_percent() -> None:
     # The same settle price read with the 10 % spot convention gives a different IV than Black-76 at 5.5 %.
     b76 = float(implied_volatility(price, spot * math.exp(0.055 * t), strike, t, 0.055, True))
     assert abs(b76 - 0.2588) > 1e-3
+
+
+any_float = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(any_float, any_float, any_float, any_float, any_float, sides)
+def test_it_never_raises_on_any_input(price: float, f: float, k: float, t: float, r: float, call: bool) -> None:
+    iv, why = implied_volatility_with_reason(price, f, k, t, r, call)
+    assert str(why) in REASONS
+    # A value comes back exactly when there is no reason, and it is a positive volatility.
+    assert (str(why) == "") == bool(np.isfinite(iv))
+    if str(why) == "":
+        assert float(iv) > 0
