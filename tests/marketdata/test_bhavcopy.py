@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.market.models import Instrument, Underlying
+from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
 
 pytestmark = pytest.mark.django_db
@@ -23,25 +24,7 @@ CLOSE_27_MAR_2026 = datetime(2026, 3, 27, 10, 0, tzinfo=UTC)  # 15:30 IST
 
 @pytest.fixture(autouse=True)
 def underlyings() -> None:
-    try:  # TEMPORARY until apps.market.services lands
-        from apps.market.services import underlyings_load
-
-        underlyings_load()
-    except ImportError:
-        from apps.market.rules import underlying_specs
-
-        for spec in underlying_specs().values():
-            Underlying.objects.create(
-                symbol=spec.symbol,
-                display_name=spec.display_name,
-                exchange=spec.exchange,
-                spot_tradingsymbol=spec.spot_tradingsymbol,
-                spot_token=spec.spot_token,
-                options_exchange=spec.options_exchange,
-                options_segment=spec.options_segment,
-                has_weeklies=spec.has_weeklies,
-                display_order=spec.display_order,
-            )
+    underlyings_load()
     assert Underlying.objects.filter(symbol__in=["NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "SENSEX"]).count() == 5
 
 
