@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from apps.analytics import selectors as analytics
 from apps.api import params
@@ -29,7 +30,6 @@ from apps.web.selectors import error_list_open
 
 View = Callable[..., HttpResponse]
 BUCKET_CHOICES = [(c.value, c.label) for c in ExpiryBucket if c != ExpiryBucket.OTHER]
-KITE_LOGIN_URL = "/broker/kite/login"
 
 
 def page(view: View) -> View:
@@ -150,7 +150,7 @@ def broker(request: HttpRequest) -> HttpResponse:
             "ready": ready,
             "detail": detail,
             "kite": auth_status_get(provider="kite"),
-            "kite_login_url": KITE_LOGIN_URL,
+            "kite_login_url": reverse("brokers:kite-login"),
             "kite_configured": bool(settings.KITE_API_KEY),
         },
     )
