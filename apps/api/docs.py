@@ -14,20 +14,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-SCHEMA_SETTINGS = {
-    # Several responses have a field named "status" with different choices; name each set once.
-    "ENUM_NAME_OVERRIDES": {
-        "CollectionStatusEnum": "apps.marketdata.models.CollectionStatus",
-        "HealthStatusEnum": ["ok", "degraded"],
-        "BrokerSessionStatusEnum": ["none", "active", "expired"],
-        "PriceModeEnum": ["last", "average"],
-    },
-}
-"""Belongs in SPECTACULAR_SETTINGS; kept here until then, for the view and `spectacular --custom-settings`."""
-
 
 class SchemaApi(SpectacularAPIView):
-    custom_settings = SCHEMA_SETTINGS
     permission_classes = [IsAuthenticated]
     authentication_classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES
 

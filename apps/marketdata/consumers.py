@@ -29,6 +29,7 @@ from apps.marketdata.publisher import (
     chain_latest_build,
 )
 from apps.marketdata.ws_auth import AUTH_ERROR_SCOPE_KEY, query_params
+from apps.monitoring.metrics import ws_client_connected, ws_client_disconnected
 
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
@@ -54,6 +55,8 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         if not user.is_active:
             await self.refuse(code=CLOSE_FORBIDDEN, error="This account is inactive.")
             return False
+        self.counted = True
+        ws_client_connected()
         return True
 
     async def join(self, group: str) -> None:
@@ -62,6 +65,9 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            ws_client_disconnected()
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

@@ -18,6 +18,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from apps.analytics.models import ChainSnapshot
+from apps.core.embedded import run_on_server_loop
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote
 from apps.marketdata.selectors import chain_expiries_at, chain_expiry_for_bucket, chain_minute_at, chain_quotes
@@ -229,9 +230,17 @@ def chain_latest_build(*, underlying: Underlying, bucket: str) -> ChainMessage |
     return _message(symbol=underlying.symbol, bucket=bucket, minute=minute, quotes=quotes)
 
 
+def _group_send(group: str, message: Any) -> None:
+    """group_send from synchronous code. Embedded, the in-memory layer lives on the web server's
+    event loop, so the worker thread hands the send to that loop instead of a private one."""
+    layer = get_channel_layer()
+    if not run_on_server_loop(layer.group_send(group, message)):
+        async_to_sync(layer.group_send)(group, message)
+
+
 def chain_publish(*, underlying_ids: Iterable[int], minute: datetime) -> int:
     """Send each underlying's chain at ``minute`` to its bucket groups; returns the number of messages sent."""
-    send = async_to_sync(get_channel_layer().group_send)
+    send = _group_send
     sent = 0
     for underlying in Underlying.objects.filter(pk__in=list(underlying_ids)):
         for message in chain_messages_build(underlying=underlying, minute=minute):
@@ -265,7 +274,7 @@ def analytics_publish(*, underlying_id: int, minute: datetime) -> None:
     chain_publish(underlying_ids=[underlying_id], minute=minute)
     underlying = Underlying.objects.get(pk=underlying_id)
     summary = analytics_summary_build(underlying=underlying, minute=minute)
-    async_to_sync(get_channel_layer().group_send)(analytics_group(symbol=underlying.symbol), summary)
+    _group_send(analytics_group(symbol=underlying.symbol), summary)
 
 
 def _on_collection_committed(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.brokers.base import get_broker
 from apps.market.calendar import market_status
-from apps.marketdata.services.collection import chain_collect
+from apps.marketdata.services.collection import chain_collect, last_collected_minute
 from apps.marketdata.services.verification import day_verify
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,6 @@ COLLECT_LOCK = "optrading:lock:collect"
 
 @shared_task(
     name="marketdata.collect",
-    queue="collection",
     acks_late=False,  # a lost run is replaced by the next minute's; re-running an old minute is useless
     ignore_result=True,
     soft_time_limit=50,
@@ -34,10 +33,14 @@ def collect_task(underlyings: list[str] | None = None) -> dict[str, Any]:
         status = market_status(timezone.now())
         if not status.is_open:
             return {"skipped": status.reason}
+    last = last_collected_minute()
+    minute = broker.collection_minute(last_collected=last, now=timezone.now())
+    if minute == last:
+        return {"skipped": f"minute {minute:%Y-%m-%d %H:%M} UTC is already collected"}
     if not cache.add(COLLECT_LOCK, "1", timeout=55):
         return {"skipped": "another collection run is in progress"}
     try:
-        run = chain_collect(broker=broker, underlyings=underlyings)
+        run = chain_collect(broker=broker, underlyings=underlyings, minute=minute)
     finally:
         cache.delete(COLLECT_LOCK)
     _overview(broker, run.minute)
@@ -56,7 +59,7 @@ def _overview(broker: Any, minute: Any) -> None:
         logger.exception("market overview collection failed for %s", minute)
 
 
-@shared_task(name="marketdata.verify_day", queue="collection", ignore_result=True, time_limit=300)
+@shared_task(name="marketdata.verify_day", ignore_result=True, time_limit=300)
 def verify_day_task(day: str | None = None) -> dict[str, Any]:
     """Check the day's archive is complete; gaps become error events users can see."""
     from datetime import date

@@ -65,10 +65,8 @@ def health_get() -> Health:
 
 
 def _collection_expected() -> bool:
-    """Collection runs at any time on the simulated market, otherwise only in market hours."""
-    from apps.brokers.base import get_broker
+    """A fresh run is expected in market hours. (The simulated market replays the last session at
+    one minute per run, then follows the real clock, so outside market hours it too goes quiet.)"""
     from apps.market.calendar import market_status
 
-    if get_broker().simulated:
-        return True
     return market_status(timezone.now()).is_open

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "channels",
     "apps.core",
@@ -145,6 +146,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by task-name prefix (see optrading.celery.CeleryQueue); one worker serves all by default.
+CELERY_TASK_ROUTES = {
+    "marketdata.*": {"queue": "collection"},
+    "analytics.*": {"queue": "analytics"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
@@ -184,6 +190,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI is served from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several responses have a field named "status" with different choices; name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "CollectionStatusEnum": "apps.marketdata.models.CollectionStatus",
+        "HealthStatusEnum": ["ok", "degraded"],
+        "BrokerSessionStatusEnum": ["none", "active", "expired"],
+        "PriceModeEnum": ["last", "average"],
+    },
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 

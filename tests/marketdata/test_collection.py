@@ -93,9 +93,15 @@ def test_it_batches_a_full_chain_in_calls_of_at_most_500_keys(sim_market: Broker
     assert run.quote_calls >= 1 + math.ceil((run.instruments_requested - 10) / 500)
     nifty = OptionQuote.objects.filter(minute=run.minute, underlying__symbol="NIFTY")
     assert nifty.values("expiry").distinct().count() == 4
-    forward = nifty.first().forward  # type: ignore[union-attr]
-    strikes = set(nifty.values_list("strike", flat=True))
-    assert min(strikes) >= forward * 0.9 - 1e-6 and max(strikes) <= forward * 1.1 + 1e-6
+    for expiry in set(nifty.values_list("expiry", flat=True)):
+        chain = nifty.filter(expiry=expiry)
+        forward = chain.first().forward  # type: ignore[union-attr]
+        strikes = set(chain.values_list("strike", flat=True))
+        listed = set(
+            Instrument.objects.filter(underlying__symbol="NIFTY", expiry=expiry, instrument_type="CE")
+            .values_list("strike", flat=True)
+        )
+        assert strikes == {k for k in listed if forward * 0.9 <= k <= forward * 1.1}
 
 
 def test_it_keeps_the_other_underlyings_when_one_fails(sim_market: Broker) -> None:

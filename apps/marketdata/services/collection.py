@@ -30,6 +30,7 @@ from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote,
 from apps.marketdata.services.chain_plan import Contract, UnderlyingPlan, plan_underlying
 from apps.marketdata.services.quote_rows import quote_fields
 from apps.marketdata.signals import collection_committed
+from apps.monitoring.metrics import record_broker_error, record_collection
 from apps.monitoring.services import error_record
 
 logger = logging.getLogger(__name__)
@@ -173,11 +174,14 @@ def chain_collect(
 
     stored_ids = [row.underlying_id for row in underlying_rows]
     with transaction.atomic():
-        created = OptionQuote.objects.bulk_create(option_rows, ignore_conflicts=True, batch_size=1000)
+        # ignore_conflicts keeps the first copy of a minute; count what this run really added.
+        stored = OptionQuote.objects.filter(minute=minute, underlying_id__in=stored_ids)
+        before = stored.count()
+        OptionQuote.objects.bulk_create(option_rows, ignore_conflicts=True, batch_size=1000)
         UnderlyingQuote.objects.bulk_create(underlying_rows, ignore_conflicts=True)
         run.instruments_received = sum(1 for k in quotes if k not in failed_keys)
         run.instruments_missing = sum(len(o.missing) for o in outcomes.values())
-        run.quotes_stored = len(created)
+        run.quotes_stored = stored.count() - before
         run.details = {
             symbol: {"error": o.error, "missing": o.missing[:50], "missing_count": len(o.missing)}
             for symbol, o in outcomes.items()
@@ -327,11 +331,13 @@ def _finish(run: CollectionRun, started: float, *, status: str, error: str = "")
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
+    record_collection(run)
     return run
 
 
 def _record_broker_error(exc: BrokerError) -> None:
     logger.warning("broker error %s: %s", exc.code, exc)
+    record_broker_error(exc.code)
     error_record(component="broker", code=exc.code, message=str(exc), suggestion=exc.suggestion)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -133,6 +134,13 @@ class Command(BaseCommand):
                 "--scheduler",
                 settings.CELERY_BEAT_SCHEDULER,
             ]
+        env = os.environ.copy()
+        # One metrics directory for all processes, so /metrics on the web process also reports
+        # what the worker counted (prometheus_client multiprocess mode); emptied at each start.
+        metrics_dir = settings.VAR_DIR / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         children: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
@@ -145,7 +153,7 @@ class Command(BaseCommand):
         try:
             for name, cmd in commands.items():
                 # Own process groups: the children stop when we tell them, in order, not all at once.
-                children[name] = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True)
+                children[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
                 self.stdout.write(f"started {name} (pid {children[name].pid})")
                 self.stdout.flush()
             while not stopping:
