@@ -99,4 +99,5 @@ def test_it_serves_collected_quotes_and_stops_cleanly(platform: tuple[subprocess
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine; a listener is not
         s.bind(("127.0.0.1", port))

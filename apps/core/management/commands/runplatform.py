@@ -90,6 +90,8 @@ class Command(BaseCommand):
 
         try:
             asyncio.run(serve())
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; that is a clean stop
+            pass
         finally:
             if beat is not None:
                 beat.stop()
