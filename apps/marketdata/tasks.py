@@ -13,6 +13,7 @@ from apps.brokers.base import get_broker
 from apps.market.calendar import market_status
 from apps.marketdata.services.collection import chain_collect, last_collected_minute
 from apps.marketdata.services.verification import day_verify
+from apps.overview.services import overview_collect
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,6 @@ def collect_task(underlyings: list[str] | None = None) -> dict[str, Any]:
 
 def _overview(broker: Any, minute: Any) -> None:
     """Breadth and sectors for the same minute: one more quote call, after the chain is safe."""
-    try:
-        from apps.overview.services import overview_collect
-    except ImportError:
-        return
     try:
         overview_collect(broker=broker, minute=minute)
     except Exception:

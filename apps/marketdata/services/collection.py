@@ -14,20 +14,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.analytics.tasks import analytics_compute_task
 from apps.brokers.base import Broker, BrokerError, QuoteDict, SessionRequiredError, get_broker
 from apps.core.errors import ApplicationError
 from apps.market.calendar import to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.market.strikes import parse_offsets
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, QuoteSource, UnderlyingQuote
-from apps.marketdata.services.chain_plan import Contract, UnderlyingPlan, plan_underlying
+from apps.marketdata.services.chain_plan import Contract, Future, UnderlyingPlan, plan_underlying
 from apps.marketdata.services.quote_rows import quote_fields
 from apps.marketdata.signals import collection_committed
 from apps.monitoring.metrics import record_broker_error, record_collection
@@ -202,9 +202,7 @@ def chain_collect(
 
 def _listed_contracts(
     targets: Sequence[Underlying], *, today: date
-) -> tuple[dict[int, list[Contract]], dict[int, list[Any]]]:
-    from apps.marketdata.services.chain_plan import Future
-
+) -> tuple[dict[int, list[Contract]], dict[int, list[Future]]]:
     rows = Instrument.objects.filter(
         underlying__in=targets,
         active=True,
@@ -212,9 +210,10 @@ def _listed_contracts(
         instrument_type__in=[InstrumentType.CE, InstrumentType.PE, InstrumentType.FUT],
     ).values_list("id", "exchange", "tradingsymbol", "expiry", "strike", "instrument_type", "underlying_id")
     contracts: dict[int, list[Contract]] = defaultdict(list)
-    futures: dict[int, list[Any]] = defaultdict(list)
+    futures: dict[int, list[Future]] = defaultdict(list)
     for pk, exchange, symbol, expiry, strike, kind, underlying_id in rows:
         key = f"{exchange}:{symbol}"
+        assert expiry is not None  # filtered on expiry__gte
         if kind == InstrumentType.FUT:
             futures[underlying_id].append(Future(key=key, expiry=expiry))
         else:
@@ -228,7 +227,7 @@ def _listed_contracts(
 def _plan(
     underlying: Underlying,
     contracts: dict[int, list[Contract]],
-    futures_by_underlying: dict[int, list[Any]],
+    futures_by_underlying: dict[int, list[Future]],
     quotes: dict[str, QuoteDict],
     minute: datetime,
     config: CollectionSettings,
@@ -344,14 +343,9 @@ def _record_broker_error(exc: BrokerError) -> None:
 def _after_commit(run: CollectionRun, underlying_ids: list[int]) -> None:
     """Chain the analytics and tell the live feeds; neither may break collection."""
     try:
-        from apps.analytics.tasks import analytics_compute_task
-    except ImportError:  # analytics not installed in this build
-        analytics_compute_task = None
-    if analytics_compute_task is not None:
-        try:
-            analytics_compute_task.delay(underlying_ids=underlying_ids)
-        except Exception:  # the broker being down must not lose the collected rows
-            logger.exception("could not enqueue analytics after run %s", run.pk)
+        analytics_compute_task.delay(underlying_ids=underlying_ids)
+    except Exception:  # the Celery broker being down must not lose the collected rows
+        logger.exception("could not enqueue analytics after run %s", run.pk)
     collection_committed.send_robust(
         sender=CollectionRun, run_id=run.pk, minute=run.minute, underlying_ids=underlying_ids
     )
