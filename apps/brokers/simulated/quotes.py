@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from apps.brokers.simulated.black76 import black76_price
+from apps.analytics.pricing import black76_price
 from apps.brokers.simulated.paths import MarketPaths, unit
 from apps.brokers.simulated.universe import VIX_TRADINGSYMBOL, Contract, market_data
 from apps.market.calendar import (
@@ -146,7 +146,7 @@ class QuoteEngine:
             vix = self._series_path(day, VIX_TRADINGSYMBOL)
             atm = self.atm_vol(contract.series, vix, years)
             sigma = self.smile_vol(atm, forward, contract.strike, years)
-            prices = black76_price(forward, contract.strike, years, self.rate, sigma, is_call=contract.is_call)
+            prices = black76_price(forward, contract.strike, years, self.rate, sigma, contract.is_call)
         with self._lock:
             if len(self._prices) >= PRICE_CACHE_SIZE:
                 self._prices.pop(next(iter(self._prices)))
