@@ -48,12 +48,14 @@ class Fault:
     kinds: ``rate_limit`` (429 NetworkException), ``html_502`` (proxy HTML page), ``unavailable``
     (503 NetworkException), ``general`` (500 GeneralException), ``token_expired`` (kills every live
     access token, then 403 TokenException), ``slow`` (sleeps ``delay`` seconds, then answers normally).
+    The first ``after`` matching requests pass untouched (to fail mid-run).
     """
 
     kind: str
     path: str = "/quote"
     times: int = 1
     delay: float = 0.0
+    after: int = 0
 
 
 @dataclass
@@ -151,9 +153,9 @@ class KiteDouble:
     def checksum(self, request_token: str) -> str:
         return hashlib.sha256((self.api_key + request_token + self.api_secret).encode()).hexdigest()
 
-    def inject(self, kind: str, *, path: str = "/quote", times: int = 1, delay: float = 0.0) -> None:
+    def inject(self, kind: str, *, path: str = "/quote", times: int = 1, delay: float = 0.0, after: int = 0) -> None:
         with self._lock:
-            self.faults.append(Fault(kind=kind, path=path, times=times, delay=delay))
+            self.faults.append(Fault(kind=kind, path=path, times=times, delay=delay, after=after))
 
     def expire_tokens(self) -> None:
         """Kill every access token, as a master logout or the 06:00 IST cut-off does."""
@@ -174,6 +176,9 @@ class KiteDouble:
         with self._lock:
             for fault in self.faults:
                 if fault.times > 0 and path.startswith(fault.path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     return fault
         return None

@@ -1,0 +1,59 @@
+"""Against the real Kite API: read-only calls with a token you obtained yourself (never run in CI).
+
+KITE_API_KEY=... KITE_API_SECRET=... KITE_ACCESS_TOKEN=... pytest -m live tests/brokers/kite/test_live.py
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apps.brokers.kite.adapter import KiteBroker
+from apps.brokers.kite.client import KiteConfig
+from apps.brokers.kite.tokens import access_token_expires_at
+from apps.brokers.models import BrokerSession
+
+NEEDED = ("KITE_API_KEY", "KITE_API_SECRET", "KITE_ACCESS_TOKEN")
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not all(os.environ.get(name) for name in NEEDED),
+        reason="needs KITE_API_KEY, KITE_API_SECRET and KITE_ACCESS_TOKEN in the environment",
+    ),
+]
+
+
+@pytest.fixture
+def live_broker(settings) -> KiteBroker:  # type: ignore[no-untyped-def]
+    settings.KITE_API_KEY = os.environ["KITE_API_KEY"]
+    settings.KITE_API_SECRET = os.environ["KITE_API_SECRET"]
+    settings.KITE_API_ROOT = "https://api.kite.trade"
+    now = datetime.now(UTC)
+    session = BrokerSession(
+        provider="kite", user_id="live", login_time=now, expires_at=access_token_expires_at(now - timedelta(hours=1))
+    )
+    session.set_access_token(os.environ["KITE_ACCESS_TOKEN"])
+    session.save()
+    return KiteBroker(config=KiteConfig.from_settings())
+
+
+def test_live_profile_and_index_quotes(live_broker: KiteBroker) -> None:
+    assert live_broker.ready()[0] is True
+    assert live_broker.profile()["user_id"]
+    quotes = live_broker.quote(
+        ["NSE:NIFTY 50", "NSE:NIFTY BANK", "BSE:SENSEX", "NSE:INDIA VIX"], minute=datetime.now(UTC)
+    )
+    assert set(quotes) == {"NSE:NIFTY 50", "NSE:NIFTY BANK", "BSE:SENSEX", "NSE:INDIA VIX"}
+    assert quotes["NSE:NIFTY 50"]["instrument_token"] == 256265
+    assert quotes["NSE:NIFTY 50"]["last_price"] > 1000
+
+
+def test_live_instruments_dump_has_the_index_rows(live_broker: KiteBroker) -> None:
+    rows = live_broker.instruments("NSE")
+    tokens = {r["tradingsymbol"]: r["instrument_token"] for r in rows if r["segment"] == "INDICES"}
+    assert tokens["NIFTY 50"] == 256265
+    assert tokens["NIFTY BANK"] == 260105
+    assert tokens["INDIA VIX"] == 264969
