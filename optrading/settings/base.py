@@ -224,6 +224,9 @@ OPTRADING_FERNET_KEY = env.str("OPTRADING_FERNET_KEY", default="")
 KITE_API_KEY = env.str("KITE_API_KEY", default="")
 KITE_API_SECRET = env.str("KITE_API_SECRET", default="")
 KITE_API_ROOT = env.str("KITE_API_ROOT", default="https://api.kite.trade")
+KITE_TIMEOUT = env.float("KITE_TIMEOUT", default=7.0)
+KITE_MAX_TRIES = env.int("KITE_MAX_TRIES", default=4)
+KITE_RETRY_BASE_DELAY = env.float("KITE_RETRY_BASE_DELAY", default=1.0)
 
 if OPTRADING_BROKER not in {"simulated", "kite", "replay"}:
     raise ImproperlyConfigured(

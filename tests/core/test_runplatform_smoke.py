@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from apps.marketdata.models import OptionQuote
+from tests.support import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +28,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _health(port: int) -> dict:
@@ -50,7 +46,7 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_SETTINGS", "REDIS_URL"))}
     env.update(
         DJANGO_SETTINGS_MODULE="optrading.settings.base",
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         DJANGO_SECRET_KEY="smoke-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         OPTRADING_COLLECT_INTERVAL="1",
         OPTRADING_BROKER="simulated",

@@ -98,8 +98,9 @@ def test_it_batches_a_full_chain_in_calls_of_at_most_500_keys(sim_market: Broker
         forward = chain.first().forward  # type: ignore[union-attr]
         strikes = set(chain.values_list("strike", flat=True))
         listed = set(
-            Instrument.objects.filter(underlying__symbol="NIFTY", expiry=expiry, instrument_type="CE")
-            .values_list("strike", flat=True)
+            Instrument.objects.filter(underlying__symbol="NIFTY", expiry=expiry, instrument_type="CE").values_list(
+                "strike", flat=True
+            )
         )
         assert strikes == {k for k in listed if forward * 0.9 <= k <= forward * 1.1}
 

@@ -59,8 +59,8 @@ class KiteBroker(Broker):
         else:
             limiter = LocalRateLimiter()
         retry = RetryPolicy(
-            max_tries=int(getattr(settings, "KITE_MAX_TRIES", 4)),
-            base_delay=float(getattr(settings, "KITE_RETRY_BASE_DELAY", 1.0)),
+            max_tries=int(settings.KITE_MAX_TRIES),
+            base_delay=float(settings.KITE_RETRY_BASE_DELAY),
         )
         return cls(config=config, rate_limiter=limiter, retry=retry)
 

@@ -14,8 +14,6 @@ from kiteconnect import KiteConnect
 
 from apps.brokers.base import PermanentBrokerError
 
-DEFAULT_TIMEOUT = 7.0
-
 _clients: dict[tuple[str, str, float], KiteConnect] = {}
 _lock = threading.Lock()
 
@@ -42,7 +40,7 @@ class KiteConfig:
             api_key=api_key,
             api_secret=api_secret,
             root=settings.KITE_API_ROOT.rstrip("/") or KiteConnect._default_root_uri,
-            timeout=float(getattr(settings, "KITE_TIMEOUT", DEFAULT_TIMEOUT)),
+            timeout=float(settings.KITE_TIMEOUT),
         )
 
 

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from apps.brokers.models import AuthEvent, BrokerSession, SessionStatus
 from tests.kite_double import KiteDouble
+from tests.support import database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_the_process_exit_status_is_0_then_2_for_a_reused_token(kite_double: Kit
         "KITE_API_KEY": kite_double.api_key,
         "KITE_API_SECRET": kite_double.api_secret,
         "KITE_API_ROOT": kite_double.root,
-        "TEST_DATABASE_URL": os.environ.get("TEST_DATABASE_URL", ""),
+        "TEST_DATABASE_URL": database_url(),
         "TEST_REDIS_URL": settings.REDIS_URL,
     }
     token = kite_double.issue_request_token()
