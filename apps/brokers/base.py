@@ -115,10 +115,15 @@ class Broker(abc.ABC):
 
     def quote_many(self, keys: Sequence[str], *, minute: datetime) -> Iterator[dict[str, QuoteDict]]:
         """Quotes in batches of at most 500 keys, each call paced by the rate limiter."""
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), QUOTE_BATCH_SIZE):
+        for batch in quote_batches(keys):
             self.rate_limiter.acquire("quote")
-            yield self.quote(unique[start : start + QUOTE_BATCH_SIZE], minute=minute)
+            yield self.quote(batch, minute=minute)
+
+
+def quote_batches(keys: Sequence[str]) -> list[list[str]]:
+    """The keys without repeats, in calls of at most 500 (Kite's /quote limit)."""
+    unique = list(dict.fromkeys(keys))
+    return [unique[start : start + QUOTE_BATCH_SIZE] for start in range(0, len(unique), QUOTE_BATCH_SIZE)]
 
 
 _REGISTRY: dict[str, str] = {

@@ -18,6 +18,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from apps.analytics.models import ChainSnapshot
+from apps.analytics.selectors.chain import SUMMARY_FIELDS as SNAPSHOT_SUMMARY_FIELDS
 from apps.core.embedded import run_on_server_loop
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote
@@ -28,30 +29,9 @@ logger = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
 
-SUMMARY_FIELDS = (
-    "expiry",
-    "expiry_bucket",
-    "spot",
-    "forward",
-    "atm_strike",
-    "atm_iv",
-    "straddle",
-    "expected_move",
-    "pcr_oi",
-    "pcr_volume",
-    "pcr_oi_change",
-    "max_pain",
-    "rr25",
-    "bf25",
-    "call_oi_wall",
-    "put_oi_wall",
-    "net_gex",
-    "total_call_oi",
-    "total_put_oi",
-    "sentiment",
-    "sentiment_score",
-    "buildup_counts",
-)
+# The published summary: the snapshot's stored analytics less the bookkeeping fields.
+_NOT_PUBLISHED = {"forward_method", "t_years", "strike_count", "atm_strike_spot"}
+SUMMARY_FIELDS = ("expiry", "expiry_bucket", *(f for f in SNAPSHOT_SUMMARY_FIELDS if f not in _NOT_PUBLISHED))
 
 
 def chain_group(*, symbol: str, bucket: str) -> str:

@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.analytics.tasks import analytics_compute_task
-from apps.brokers.base import Broker, BrokerError, QuoteDict, SessionRequiredError, get_broker
+from apps.brokers.base import Broker, BrokerError, QuoteDict, SessionRequiredError, get_broker, quote_batches
 from apps.core.errors import ApplicationError
 from apps.market.calendar import to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
@@ -263,12 +263,8 @@ def _quote_all(
 ) -> dict[str, QuoteDict]:
     """Quotes for every key; a failed batch's keys go to ``failed_keys`` (the broker already retried
     transient errors). A missing session stops the run."""
-    from apps.brokers.base import QUOTE_BATCH_SIZE
-
     result: dict[str, QuoteDict] = {}
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), QUOTE_BATCH_SIZE):
-        batch = unique[start : start + QUOTE_BATCH_SIZE]
+    for batch in quote_batches(keys):
         broker.rate_limiter.acquire("quote")
         run.quote_calls += 1
         try:
