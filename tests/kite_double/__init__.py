@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from tests.kite_double.server import Fault, KiteDouble
+from tests.kite_double.ticker import KiteTickerDouble
 
-__all__ = ["Fault", "KiteDouble"]
+__all__ = ["Fault", "KiteDouble", "KiteTickerDouble"]

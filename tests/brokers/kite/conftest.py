@@ -9,7 +9,7 @@ import pytest
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.models import BrokerSession
 from apps.brokers.services import kite_session_create
-from tests.kite_double import KiteDouble
+from tests.kite_double import KiteDouble, KiteTickerDouble
 
 
 @pytest.fixture
@@ -17,6 +17,14 @@ def kite_double() -> Iterator[KiteDouble]:
     double = KiteDouble().start()
     yield double
     double.stop()
+
+
+@pytest.fixture
+def kite_ticker_double(kite_double: KiteDouble) -> Iterator[KiteTickerDouble]:
+    """The double's WebSocket ticker, sharing its api_key, access tokens, book and clock."""
+    ticker = KiteTickerDouble(kite=kite_double).start()
+    yield ticker
+    ticker.stop()
 
 
 @pytest.fixture
