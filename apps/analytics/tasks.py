@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from celery import shared_task
 from django.db import OperationalError
@@ -29,10 +30,12 @@ CHUNK_MINUTES = 120
     soft_time_limit=240,
     time_limit=300,
 )
-def analytics_compute_task(underlying_ids: list[int] | None = None) -> int:
-    """Analyse every minute after the cursors (idempotent: the cursor makes a repeat a no-op)."""
+def analytics_compute_task(underlying_ids: list[int] | None = None, minute: str | None = None) -> int:
+    """Analyse every minute after the cursors (idempotent: the cursor makes a repeat a no-op), and
+    ``minute`` (ISO) again if rows arrived for it after it was analysed."""
     started = time.monotonic()
-    processed = analytics_compute(underlying_ids=underlying_ids, limit=CHUNK_MINUTES)
+    revisit = datetime.fromisoformat(minute) if minute else None
+    processed = analytics_compute(underlying_ids=underlying_ids, limit=CHUNK_MINUTES, revisit=revisit)
     duration = time.monotonic() - started
     try:
         from apps.monitoring.metrics import record_analytics

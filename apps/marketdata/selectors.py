@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from apps.market.models import Underlying
+from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.marketdata.models import CollectionRun, OptionQuote, UnderlyingQuote
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -85,6 +85,35 @@ def chain_quotes(
     if offsets is not None:
         quotes = quotes.filter(strike_offset__in=list(offsets))
     return list(quotes.select_related("instrument").order_by("strike", "option_type"))
+
+
+STREAM_FUTURES_PER_UNDERLYING = 3
+"""As many futures as collection quotes for its forward estimates."""
+
+
+def stream_tokens_wanted(*, today: date) -> list[int]:
+    """Instrument tokens the live tick stream should carry, most important first: each active underlying's
+    index, India VIX and its nearest futures (what planning needs), then the options archived at the
+    underlying's latest minute that are still listed (what collection chose last)."""
+    head: list[int] = []
+    options: list[int] = []
+    vix = Instrument.objects.filter(exchange="NSE", tradingsymbol="INDIA VIX", active=True).first()
+    if vix is not None:
+        head.append(vix.instrument_token)
+    for underlying in Underlying.objects.filter(active=True).order_by("display_order", "id"):
+        head.append(underlying.spot_token)
+        futures = Instrument.objects.filter(
+            underlying=underlying, instrument_type=InstrumentType.FUT, active=True, expiry__gte=today
+        ).order_by("expiry")
+        head += list(futures.values_list("instrument_token", flat=True)[:STREAM_FUTURES_PER_UNDERLYING])
+        latest = OptionQuote.objects.filter(underlying=underlying).order_by("-minute").values_list("minute", flat=True)
+        minute = latest.first()
+        if minute is not None:
+            rows = OptionQuote.objects.filter(
+                underlying=underlying, minute=minute, instrument__active=True, expiry__gte=today
+            ).order_by("expiry", "strike", "option_type")
+            options += list(rows.values_list("instrument__instrument_token", flat=True))
+    return list(dict.fromkeys(head + options))
 
 
 def collection_run_list(*, limit: int, status: str | None = None) -> QuerySet[CollectionRun]:

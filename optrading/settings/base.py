@@ -227,6 +227,9 @@ KITE_API_ROOT = env.str("KITE_API_ROOT", default="https://api.kite.trade")
 KITE_TIMEOUT = env.float("KITE_TIMEOUT", default=7.0)
 KITE_MAX_TRIES = env.int("KITE_MAX_TRIES", default=4)
 KITE_RETRY_BASE_DELAY = env.float("KITE_RETRY_BASE_DELAY", default=1.0)
+KITE_TICKER_ROOT = env.str("KITE_TICKER_ROOT", default="wss://ws.kite.trade")
+OPTRADING_KITE_TICKER = env.bool("OPTRADING_KITE_TICKER", default=False)
+"""Start ``kite_ticker`` (live ticks) beside the worker in ``runplatform``'s Redis mode."""
 
 if OPTRADING_BROKER not in {"simulated", "kite", "replay"}:
     raise ImproperlyConfigured(

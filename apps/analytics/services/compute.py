@@ -120,13 +120,20 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
     return len(frame)
 
 
-def analytics_compute(*, underlying_ids: Sequence[int] | None = None, limit: int | None = None) -> int:
+def analytics_compute(
+    *, underlying_ids: Sequence[int] | None = None, limit: int | None = None, revisit: datetime | None = None
+) -> int:
     """Process every archived minute after each underlying's cursor, oldest first; returns minutes processed.
 
     Each minute commits with its cursor move, so a crash or restart resumes at the next minute: nothing is
     recomputed and nothing skipped. ``limit`` caps the minutes per underlying in one call (backlog chunks).
     Concurrent runners are safe: the cursor row is locked and re-checked before each minute.
+
+    ``revisit`` is a minute that just received rows: if the cursor already passed it (the tick stream
+    stored part of the minute, then quote collection added the rest) and some of its rows are not yet
+    analysed, the whole minute is analysed again (safe to repeat).
     """
+    processed_again = _revisit(underlying_ids=underlying_ids, minute=revisit) if revisit is not None else 0
     underlyings = Underlying.objects.all() if underlying_ids is not None else Underlying.objects.filter(active=True)
     if underlying_ids is not None:
         underlyings = underlyings.filter(id__in=list(underlying_ids))
@@ -147,6 +154,21 @@ def analytics_compute(*, underlying_ids: Sequence[int] | None = None, limit: int
                 analytics_compute_minute(underlying_id=underlying.id, minute=minute, exchange=underlying.exchange)
                 locked.last_minute = minute
                 locked.save(update_fields=["last_minute", "updated_at"])
+            processed += 1
+    return processed + processed_again
+
+
+def _revisit(*, underlying_ids: Sequence[int] | None, minute: datetime) -> int:
+    pending = OptionQuote.objects.filter(minute=minute, analysed_at__isnull=True)
+    if underlying_ids is not None:
+        pending = pending.filter(underlying_id__in=list(underlying_ids))
+    processed = 0
+    for underlying_id in pending.order_by().values_list("underlying_id", flat=True).distinct():
+        with transaction.atomic():
+            cursor = AnalyticsCursor.objects.select_for_update().filter(underlying_id=underlying_id).first()
+            if cursor is None or cursor.last_minute is None or cursor.last_minute < minute:
+                continue  # not passed yet: the forward pass below analyses it
+            analytics_compute_minute(underlying_id=underlying_id, minute=minute)
             processed += 1
     return processed
 

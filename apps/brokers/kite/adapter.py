@@ -70,7 +70,9 @@ class KiteBroker(Broker):
 
     # --- session ------------------------------------------------------------------------------
 
-    def _usable_session(self) -> tuple[BrokerSession | None, str]:
+    def usable_session(self) -> tuple[BrokerSession | None, str]:
+        """The active session when Kite may be called with it now; else None and why (a session whose
+        clock ran out, or whose token no longer decrypts, is marked expired on the way)."""
         session = broker_session_active_get(provider=self.name)
         if session is None:
             return None, "No Kite session: log in at /broker/kite/login (or run `manage.py kite_login`)."
@@ -86,7 +88,7 @@ class KiteBroker(Broker):
         return session, "ok"
 
     def ready(self) -> tuple[bool, str]:
-        session, reason = self._usable_session()
+        session, reason = self.usable_session()
         return session is not None, reason
 
     def _call(self, session: BrokerSession | None, call: Callable[[KiteConnect], T], *, kind: str) -> T:
@@ -110,14 +112,14 @@ class KiteBroker(Broker):
     def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
         """pykiteconnect's parsed dump, unchanged. Sent with the session's token when there is one
         (the dump itself does not need it)."""
-        session, _ = self._usable_session()
+        session, _ = self.usable_session()
         self.rate_limiter.acquire("other")
         rows: list[InstrumentRow] = self._call(session, lambda kite: kite.instruments(exchange), kind="other")
         return rows
 
     def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         """Live full quotes (``minute`` is ignored: Kite only knows now). Keys Kite has no data for are absent."""
-        session, reason = self._usable_session()
+        session, reason = self.usable_session()
         if session is None:
             raise KiteNoSessionError(reason)
         if not keys:
@@ -126,7 +128,7 @@ class KiteBroker(Broker):
         return {key: quote_normalise(value) for key, value in raw.items()}
 
     def profile(self) -> dict[str, Any]:
-        session, reason = self._usable_session()
+        session, reason = self.usable_session()
         if session is None:
             raise KiteNoSessionError(reason)
         self.rate_limiter.acquire("other")

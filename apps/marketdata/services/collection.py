@@ -101,11 +101,15 @@ def chain_collect(
     underlyings: Sequence[str] | None = None,
     now: datetime | None = None,
     minute: datetime | None = None,
+    source: str = QuoteSource.COLLECTED,
 ) -> CollectionRun:
     """Collect one market minute for the given (default: all active) underlyings.
 
     ``minute`` re-collects a given minute (the simulated market can price any minute); by default
     the broker decides (a live broker: the current minute; the simulated one: the next minute).
+    ``source`` marks the stored rows: ``collected`` for quote calls, ``ticker`` when the broker
+    answers from the live tick stream (``kite_ticker``). Whichever source stores an instrument's
+    minute first keeps it.
     """
     config = CollectionSettings.from_settings()
     targets = underlyings_resolve(underlyings)
@@ -159,7 +163,7 @@ def chain_collect(
             outcome.error = "a quote call for its contracts failed; nothing stored for it this minute"
             continue
         outcome.missing = [k for k in keys if k not in quotes]
-        option_rows += _option_rows(underlying, outcome.plan, quotes, index, minute)
+        option_rows += _option_rows(underlying, outcome.plan, quotes, index, minute, source)
         underlying_rows.append(
             UnderlyingQuote(
                 minute=minute,
@@ -169,6 +173,7 @@ def chain_collect(
                 future=outcome.plan.future,
                 future_expiry=outcome.plan.future_expiry,
                 vix=(quotes.get(VIX_KEY) or {}).get("last_price"),
+                source=source,
             )
         )
 
@@ -283,6 +288,7 @@ def _option_rows(
     quotes: dict[str, QuoteDict],
     index: dict[str, Contract],
     minute: datetime,
+    source: str,
 ) -> list[OptionQuote]:
     rows = []
     for expiry in plan.expiries:
@@ -301,6 +307,7 @@ def _option_rows(
                     option_type=contract.option_type,
                     expiry_bucket=expiry.bucket,
                     strike_offset=offset,
+                    source=source,
                     last_price=fields.last_price,
                     average_price=fields.average_price,
                     close_price=fields.close_price,
@@ -339,7 +346,10 @@ def _record_broker_error(exc: BrokerError) -> None:
 def _after_commit(run: CollectionRun, underlying_ids: list[int]) -> None:
     """Chain the analytics and tell the live feeds; neither may break collection."""
     try:
-        analytics_compute_task.delay(underlying_ids=underlying_ids)
+        # ``minute`` lets analytics revisit a minute it already passed: the other source may have
+        # stored the rest of this minute's chain first.
+        minute = run.minute.isoformat() if run.minute else None
+        analytics_compute_task.delay(underlying_ids=underlying_ids, minute=minute)
     except Exception:  # the Celery broker being down must not lose the collected rows
         logger.exception("could not enqueue analytics after run %s", run.pk)
     collection_committed.send_robust(
