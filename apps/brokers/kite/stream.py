@@ -89,6 +89,7 @@ class TickStream:
         self._lock = threading.Lock()
         self.events: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
         self.closed = False
+        reactor_start()
 
     # --- called from the main thread ---------------------------------------------------------
 
@@ -117,7 +118,10 @@ class TickStream:
             return False, "the tick stream has no connection yet"
         if up == 0:
             return False, f"the tick stream is disconnected (0 of {total} connections open)"
-        return True, f"{up} of {total} tick connections open, {len(self.book)} instruments ticking"
+        ticking = len(self.book)
+        if ticking == 0:
+            return False, f"{up} of {total} tick connections open; no ticks yet"
+        return True, f"{up} of {total} tick connections open, {ticking} instruments ticking"
 
     def tokens(self) -> set[int]:
         with self._lock:

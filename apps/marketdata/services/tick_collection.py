@@ -22,7 +22,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from apps.brokers.kite.adapter import KiteBroker
-from apps.brokers.kite.stream import StreamEvent, TickStream, reactor_start
+from apps.brokers.kite.stream import StreamEvent, TickStream
 from apps.brokers.kite.tick_broker import TickBroker
 from apps.brokers.kite.ticks import TickBook
 from apps.market.calendar import market_status, to_ist
@@ -73,13 +73,28 @@ class TickCollector:
 
     def run(self, stop: threading.Event, *, poll: float = 1.0) -> None:
         """Step until ``stop`` is set, then close the stream."""
-        reactor_start()
         try:
             while not stop.is_set():
-                self.step()
+                try:
+                    self.step()
+                except Exception as exc:  # a database blip must not end a process meant to run all day
+                    self._step_failed(exc)
                 stop.wait(poll)
         finally:
             self.close()
+
+    def _step_failed(self, exc: Exception) -> None:
+        logger.exception("kite_ticker step failed")
+        self.say(f"step failed: {exc.__class__.__name__}: {exc}")
+        try:
+            error_record(
+                component=COMPONENT,
+                code="ticker_step_failed",
+                message=f"{exc.__class__.__name__}: {exc}"[:1000],
+                suggestion="Check the database and the logs of kite_ticker; it keeps trying every second.",
+            )
+        except Exception:  # the database itself may be what failed
+            logger.exception("could not record the failure")
 
     def close(self) -> None:
         if self.stream is not None:
@@ -91,25 +106,27 @@ class TickCollector:
         self._events_drain()
         now = self.clock()
         self._session_follow(now)
+        if self.stream is None:
+            return None
         minute = now.replace(second=0, microsecond=0)
         if minute == self.last_minute or now.second + now.microsecond / 1e6 < self.snapshot_second:
             return None
-        self.last_minute = minute
-        run = None
-        ready, reason = self.status()
         hours = market_status(now)
         if self.market_hours_only and not hours.is_open:
             self._say_once(f"market closed ({hours.reason}); storing no ticks")
-        elif not ready:
-            self._say_once(f"not storing minute {to_ist(minute):%H:%M} IST: {reason}")
-        else:
-            run = chain_collect(broker=self.broker, minute=minute, source=QuoteSource.TICKER)
-            self.say(
-                f"{to_ist(minute):%H:%M} IST: {run.quotes_stored} tick rows stored, "
-                f"{run.instruments_missing} missing ({run.status})"
-            )
-        if self.stream is not None:
-            self._subscriptions_follow(now)
+            self.last_minute = minute
+            return None
+        ready, reason = self.status()
+        if not ready:  # try again next step: the minute is stored as soon as the stream is up
+            self._say_once(f"not storing minute {to_ist(minute):%H:%M} IST yet: {reason}")
+            return None
+        run = chain_collect(broker=self.broker, minute=minute, source=QuoteSource.TICKER)
+        self.last_minute = minute
+        self.say(
+            f"{to_ist(minute):%H:%M} IST: {run.quotes_stored} tick rows stored, "
+            f"{run.instruments_missing} missing ({run.status})"
+        )
+        self._subscriptions_follow(now)
         return run
 
     # --- parts -------------------------------------------------------------------------------

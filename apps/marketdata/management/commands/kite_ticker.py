@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.brokers.base import BrokerError
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.kite.stream import reactor_stop
+from apps.core.errors import ApplicationError
+from apps.marketdata.services.collection import CollectionSettings
 from apps.marketdata.services.tick_collection import TickCollector
 
 
@@ -48,7 +50,8 @@ class Command(BaseCommand):
             raise CommandError("--snapshot-second must be between 0 and 50.", returncode=2)
         try:
             kite = KiteBroker.from_settings()
-        except BrokerError as exc:
+            CollectionSettings.from_settings()  # a malformed collection setting fails now, not every minute
+        except (BrokerError, ApplicationError) as exc:
             raise CommandError(str(exc), returncode=2) from exc
 
         stop = threading.Event()
