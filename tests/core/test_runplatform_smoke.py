@@ -53,6 +53,13 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
     )
     if request.param == "redis":
         env["REDIS_URL"] = settings.REDIS_URL
+        # The optional fourth process: with no Kite login it waits (and never dials this root).
+        env.update(
+            OPTRADING_KITE_TICKER="true",
+            KITE_API_KEY="smoke-key",
+            KITE_API_SECRET="smoke-secret",
+            KITE_TICKER_ROOT="ws://127.0.0.1:9",
+        )
     connection.close()  # the child migrates and writes; our connection must not hold locks
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "runplatform", "--setup", "--port", str(port)],
@@ -90,6 +97,8 @@ def test_it_serves_collected_quotes_and_stops_cleanly(platform: tuple[subprocess
     assert proc.returncode == 0, output[-3000:]
     assert "optrading stopped" in output
     assert "admin user created" in output
+    if "(redis mode" in output:
+        assert "started ticker (pid" in output and "waiting for a Kite login" in output
     # Nothing it started is left behind: no child process, and the port is free again.
     for pid in [int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in output.splitlines() if "(pid " in line]:
         with pytest.raises(ProcessLookupError):

@@ -2,7 +2,8 @@
 
 Embedded (no REDIS_URL): one supervised process; the worker (solo pool) and beat run on threads
 beside the web server, sharing the in-memory broker and channel layer. With REDIS_URL: three child
-processes. Ctrl-C (or SIGTERM) stops everything this command started.
+processes, and a fourth, ``kite_ticker`` (live ticks), when OPTRADING_KITE_TICKER is on. Ctrl-C (or
+SIGTERM) stops everything this command started.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             f"({mode} mode, broker {settings.OPTRADING_BROKER}); Ctrl-C stops it"
         )
         sys.stdout.flush()
+        if settings.OPTRADING_KITE_TICKER and settings.EMBEDDED:
+            self.stdout.write("OPTRADING_KITE_TICKER is on, but live ticks need REDIS_URL: no kite_ticker started")
         if settings.EMBEDDED:
             self._run_embedded(options["host"], options["port"], worker=not options["no_worker"])
         else:
@@ -105,37 +108,7 @@ class Command(BaseCommand):
 
     # --- separate processes -----------------------------------------------------------------
     def _run_processes(self, host: str, port: int, *, worker: bool) -> None:
-        python = sys.executable
-        commands = {
-            "web": [python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(port)],
-        }
-        if worker:
-            commands["worker"] = [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "optrading",
-                "worker",
-                "-Q",
-                ",".join(QUEUES),
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-            ]
-            commands["beat"] = [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "optrading",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--scheduler",
-                settings.CELERY_BEAT_SCHEDULER,
-            ]
+        commands = process_commands(host=host, port=port, worker=worker, ticker=settings.OPTRADING_KITE_TICKER)
         env = os.environ.copy()
         # One metrics directory for all processes, so /metrics on the web process also reports
         # what the worker counted (prometheus_client multiprocess mode); emptied at each start.
@@ -175,3 +148,42 @@ class Command(BaseCommand):
                     os.killpg(child.pid, signal.SIGKILL)
                     child.wait()
             self.stdout.write("optrading stopped")
+
+
+def process_commands(*, host: str, port: int, worker: bool, ticker: bool) -> dict[str, list[str]]:
+    """The child processes of Redis mode: web, and unless ``worker`` is off, the Celery worker and beat;
+    with ``ticker``, ``kite_ticker`` too (its own process: KiteTicker needs Twisted's reactor)."""
+    python = sys.executable
+    commands = {
+        "web": [python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(port)],
+    }
+    if worker:
+        commands["worker"] = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "optrading",
+            "worker",
+            "-Q",
+            ",".join(QUEUES),
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+        ]
+        commands["beat"] = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "optrading",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--scheduler",
+            settings.CELERY_BEAT_SCHEDULER,
+        ]
+    if ticker:
+        commands["ticker"] = [python, str(settings.BASE_DIR / "manage.py"), "kite_ticker"]
+    return commands
