@@ -1,38 +1,15 @@
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from apps.marketdata.publisher import analytics_group, chain_group
 from apps.marketdata.signals import analytics_committed, collection_committed
 from tests.live.chain import MINUTE_1, MONTHLY, chain_write, underlying_create
+from tests.live.layer import channel_next as _next
+from tests.live.layer import group_listen as _listen
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _listen(group: str) -> str:
-    # A plain (not process-specific) channel: each async_to_sync call runs its own event loop, and
-    # channels_redis binds the receive buffer of a process-specific channel to one loop.
-    channel = f"listener.{group}"
-    async_to_sync(get_channel_layer().group_add)(group, channel)
-    return channel
-
-
-def _next(channel: str, timeout: float = 1.0) -> dict[str, Any] | None:
-    """The next message on ``channel``, or None when none arrives within ``timeout``."""
-
-    async def receive() -> dict[str, Any] | None:
-        try:
-            return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
-        except TimeoutError:
-            return None
-
-    return async_to_sync(receive)()
 
 
 def test_it_publishes_a_collection_only_after_its_transaction_commits() -> None:

@@ -8,7 +8,6 @@ frozen instant, moved a minute at a time, so stored numbers can be compared with
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.kite.stream import TickStream
@@ -32,6 +29,7 @@ from apps.marketdata.services.collection import chain_collect
 from apps.marketdata.services.tick_collection import TickCollector
 from apps.monitoring.models import ErrorEvent
 from tests.kite_double import KiteDouble, KiteTickerDouble
+from tests.live.layer import channel_next, group_listen
 
 pytestmark = pytest.mark.django_db(transaction=True)  # after-commit hooks (analytics, live feeds) must run
 
@@ -85,22 +83,6 @@ def collector(synced: KiteBroker, kite_ticker_double: KiteTickerDouble, clock: C
     collector.close()
 
 
-def _listen(group: str) -> str:
-    channel = f"listener.{group}"
-    async_to_sync(get_channel_layer().group_add)(group, channel)
-    return channel
-
-
-def _next(channel: str, timeout: float = 5.0) -> dict[str, Any] | None:
-    async def receive() -> dict[str, Any] | None:
-        try:
-            return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
-        except TimeoutError:
-            return None
-
-    return async_to_sync(receive)()
-
-
 def test_ticks_become_minute_rows_like_quotes_with_analytics_and_live_feeds(
     collector: TickCollector, kite_double: KiteDouble, kite_ticker_double: KiteTickerDouble, clock: Clock
 ) -> None:
@@ -121,7 +103,7 @@ def test_ticks_become_minute_rows_like_quotes_with_analytics_and_live_feeds(
     wait_for(lambda: len(collector.book.quotes(planned)) == len(planned), what="option ticks")
 
     # Minute 2: every planned option is stored from its tick, with the numbers /quote would give.
-    nifty_weekly = _listen(chain_group(symbol="NIFTY", bucket="this_week"))
+    nifty_weekly = group_listen(chain_group(symbol="NIFTY", bucket="this_week"))
     minute_2 = clock.next_minute()
     run_2 = collector.step()
     assert run_2 is not None and run_2.status == "success" and run_2.instruments_missing == 0
@@ -141,7 +123,7 @@ def test_ticks_become_minute_rows_like_quotes_with_analytics_and_live_feeds(
     assert spot.vix == book.full_quote(book.by_token[264969], now)["last_price"]
     # analytics ran after the commit (IV and greeks), and the live feed got the chain
     assert rows.filter(iv__isnull=False).count() > rows.count() // 2
-    message = _next(nifty_weekly)
+    message = channel_next(nifty_weekly, timeout=5.0)
     assert message is not None and message["minute"] == minute_2.isoformat() and message["rows"]
 
     # One row per instrument per minute: a repeat, or quote collection of the same minute, adds nothing.
@@ -292,7 +274,9 @@ def test_tokens_are_spread_over_at_most_three_connections_within_kites_limit(
 
 
 def test_a_failing_minute_is_recorded_and_the_process_keeps_going(
-    collector: TickCollector, clock: Clock, settings  # type: ignore[no-untyped-def]
+    collector: TickCollector,
+    clock: Clock,
+    settings,  # type: ignore[no-untyped-def]
 ) -> None:
     collector.step()
     wait_for(lambda: collector.status()[0], what="the stream")
