@@ -143,24 +143,30 @@ class TickStream:
             self._open(len(self._tickers))
         ticker = self._tickers[index]
         if ticker.is_connected():
-            if removed:
-                ticker.unsubscribe(removed)
-            if added:
-                ticker.subscribe(added)
-                ticker.set_mode(ticker.MODE_FULL, added)
-        else:
-            # Not open yet (or reconnecting): pykiteconnect resubscribes ``subscribed_tokens`` with their
-            # modes after a reconnect, and on_connect subscribes them after the first connect.
-            for token in removed:
-                ticker.subscribed_tokens.pop(token, None)
-            for token in added:
-                ticker.subscribed_tokens[token] = ticker.MODE_FULL
+            try:
+                if removed:
+                    ticker.unsubscribe(removed)
+                if added:
+                    ticker.subscribe(added)
+                    ticker.set_mode(ticker.MODE_FULL, added)
+                return
+            except Exception as exc:  # the socket died under us: pykiteconnect closes it and reconnects
+                self.events.put(StreamEvent("error", index, f"subscribe failed: {exc}"))
+        # Not open (yet, or reconnecting): pykiteconnect resubscribes ``subscribed_tokens`` with their modes
+        # after a reconnect, and on_connect subscribes them after the first connect.
+        for token in removed:
+            ticker.subscribed_tokens.pop(token, None)
+        for token in added:
+            ticker.subscribed_tokens[token] = ticker.MODE_FULL
 
     def _open(self, index: int) -> None:
         ticker = self._factory(self.api_key, self.access_token, root=self.root, reconnect=True, reconnect_max_tries=300)
         first_connect = [True]
 
         def on_connect(ws: KiteTicker, response: Any) -> None:
+            if self.closed:  # a dial that was under way when the stream was closed
+                ws.close(1000, "optrading: stopping")
+                return
             with self._lock:
                 self._connected[index] = True
             if first_connect[0]:  # later connects: pykiteconnect's own resubscribe() does it
