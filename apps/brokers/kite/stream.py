@@ -86,6 +86,7 @@ class TickStream:
         self._tickers: list[KiteTicker] = []
         self._shards: list[set[int]] = []
         self._connected: list[bool] = []
+        self._ever_connected = False
         self._lock = threading.Lock()
         self.events: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
         self.closed = False
@@ -116,6 +117,8 @@ class TickStream:
             return False, "the tick stream is closed"
         if total == 0:
             return False, "the tick stream has no connection yet"
+        if up == 0 and not self._ever_connected:
+            return False, f"the tick stream is connecting ({total} connection(s))"
         if up == 0:
             return False, f"the tick stream is disconnected (0 of {total} connections open)"
         ticking = len(self.book)
@@ -169,6 +172,7 @@ class TickStream:
                 return
             with self._lock:
                 self._connected[index] = True
+                self._ever_connected = True
             if first_connect[0]:  # later connects: pykiteconnect's own resubscribe() does it
                 first_connect[0] = False
                 tokens = list(ws.subscribed_tokens)
