@@ -5,11 +5,13 @@ Tokens and the API secret never reach a log line, an AuthEvent or an error messa
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
+from urllib.parse import urlencode
 
 import requests
 from django.db import transaction
@@ -54,10 +56,13 @@ def auth_event_record(
     )
 
 
-def kite_login_start(*, request_id: str = "") -> str:
-    """Kite's login page URL for this app; the user comes back to the app's redirect URL with a request token."""
+def kite_login_start(*, request_id: str = "", state: str = "") -> str:
+    """Kite's login page URL for this app; the user comes back to the app's redirect URL with a request token.
+    ``state`` rides along in Kite's ``redirect_params`` and is echoed back on the redirect (reference §2.1)."""
     config = _config_or_login_error(request_id=request_id)
     url: str = kite_client(config).login_url()
+    if state:
+        url += "&" + urlencode({"redirect_params": urlencode({"state": state})})
     auth_event_record(event=AuthEventKind.LOGIN_STARTED, outcome=AuthOutcome.SUCCESS, request_id=request_id)
     return url
 
@@ -110,6 +115,18 @@ def kite_session_create(*, request_token: str, request_id: str = "") -> BrokerSe
         )
     logger.info("kite login for %s, session %s", session.user_id, session.pk)
     return session
+
+
+def kite_login_state_check(*, state: str, expected_state: str | None, request_id: str = "") -> None:
+    """The web callback's ``state`` must be the nonce this browser was given when it started the login, so
+    nobody can make a staff member's browser log the platform in to another Kite account with a crafted
+    callback link. (The headless ``kite_login`` needs none: the person who started it pastes the URL.)"""
+    if not expected_state or not hmac.compare_digest(state.encode(), expected_state.encode()):
+        _login_failed(
+            "This login was not started from this browser (its state does not match); "
+            "start again at /broker/kite/login.",
+            request_id,
+        )
 
 
 def kite_callback_handle(*, status: str, request_token: str, request_id: str = "") -> BrokerSession:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -29,10 +31,21 @@ def member() -> APIClient:
     return client
 
 
+def _login_state(staff: Client) -> str:
+    """Start the login as the browser does; the state nonce is in Kite's redirect_params (echoed back)."""
+    location = staff.get("/broker/kite/login")["Location"]
+    redirect_params = parse_qs(urlsplit(location).query)["redirect_params"][0]
+    return parse_qs(redirect_params)["state"][0]
+
+
 def test_it_redirects_staff_to_kites_login_page(kite_settings, kite_double: KiteDouble, staff: Client) -> None:
     response = staff.get("/broker/kite/login", HTTP_X_REQUEST_ID="trace-7")
     assert response.status_code == 302
-    assert response["Location"] == f"https://kite.zerodha.com/connect/login?api_key={kite_double.api_key}&v=3"
+    location = response["Location"]
+    assert location.startswith(f"https://kite.zerodha.com/connect/login?api_key={kite_double.api_key}&v=3&")
+    state = staff.session["kite_login_state"]
+    assert len(state) >= 32
+    assert parse_qs(urlsplit(location).query)["redirect_params"] == [f"state={state}"]
     assert AuthEvent.objects.get().request_id == "trace-7"
 
 
@@ -50,8 +63,11 @@ def test_it_keeps_non_staff_away_from_the_login(kite_settings) -> None:
 def test_the_callback_stores_the_session_and_shows_the_profile(
     kite_settings, kite_double: KiteDouble, staff: Client
 ) -> None:
+    state = _login_state(staff)
     token = kite_double.issue_request_token()
-    response = staff.get(f"/broker/kite/callback?action=login&type=login&status=success&request_token={token}")
+    response = staff.get(
+        f"/broker/kite/callback?action=login&type=login&status=success&request_token={token}&state={state}"
+    )
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -65,18 +81,36 @@ def test_the_callback_shows_kites_reason_for_a_reused_token(
     kite_settings, kite_double: KiteDouble, staff: Client
 ) -> None:
     token = kite_double.issue_request_token()
-    staff.get(f"/broker/kite/callback?status=success&request_token={token}")
-    response = staff.get(f"/broker/kite/callback?status=success&request_token={token}")
+    staff.get(f"/broker/kite/callback?status=success&request_token={token}&state={_login_state(staff)}")
+    response = staff.get(f"/broker/kite/callback?status=success&request_token={token}&state={_login_state(staff)}")
     assert response.status_code == 400
     assert "Token is invalid or has expired." in response.content.decode()
     assert BrokerSession.objects.count() == 1
 
 
 def test_the_callback_reports_a_missing_token(kite_settings, kite_double: KiteDouble, staff: Client) -> None:
-    response = staff.get("/broker/kite/callback?status=success")
+    response = staff.get(f"/broker/kite/callback?status=success&state={_login_state(staff)}")
     assert response.status_code == 400
     assert "request token is missing or malformed" in response.content.decode()
     assert kite_double.requests == []
+
+
+def test_a_callback_link_this_browser_did_not_start_is_refused(
+    kite_settings, kite_double: KiteDouble, staff: Client
+) -> None:
+    """A crafted link with someone else's request token must not log the platform in to their account."""
+    token = kite_double.issue_request_token()
+    for query in (f"request_token={token}", f"request_token={token}&state=guessed"):
+        response = staff.get(f"/broker/kite/callback?status=success&{query}")
+        assert response.status_code == 400
+        assert "not started from this browser" in response.content.decode()
+    state = _login_state(staff)
+    assert staff.get(f"/broker/kite/callback?status=success&request_token={token}&state=other").status_code == 400
+    # the nonce is used up by that attempt: even the right one cannot be replayed afterwards
+    assert staff.get(f"/broker/kite/callback?status=success&request_token={token}&state={state}").status_code == 400
+    assert not BrokerSession.objects.exists()
+    assert kite_double.count("/session/token", "POST") == 0  # Kite was never asked
+    assert AuthEvent.objects.filter(event="login_failed").count() == 4
 
 
 def test_the_admin_never_shows_the_token(kite_session: BrokerSession) -> None:
