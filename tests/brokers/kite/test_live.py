@@ -57,3 +57,25 @@ def test_live_instruments_dump_has_the_index_rows(live_broker: KiteBroker) -> No
     assert tokens["NIFTY 50"] == 256265
     assert tokens["NIFTY BANK"] == 260105
     assert tokens["INDIA VIX"] == 264969
+
+
+def test_live_ticker_streams_nifty_in_full_mode(live_broker: KiteBroker) -> None:
+    """Kite's real WebSocket: the index ticks within 15 s (outside market hours Kite still sends a snapshot)."""
+    import time
+
+    from apps.brokers.kite.stream import TickStream
+    from apps.brokers.kite.ticks import TickBook
+
+    token = os.environ["KITE_ACCESS_TOKEN"]
+    stream = TickStream(
+        api_key=live_broker.config.api_key, access_token=token, root="wss://ws.kite.trade", book=TickBook()
+    )
+    try:
+        stream.subscribe_to([256265])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not stream.book.quotes([256265]):
+            time.sleep(0.2)
+        quote = stream.book.quotes([256265])[256265]
+        assert quote["last_price"] > 1000 and quote["ohlc"]["close"] > 1000
+    finally:
+        stream.close()
