@@ -204,7 +204,15 @@ class TickStream:
             if not is_binary and b'"error"' in payload:
                 self.events.put(StreamEvent("kite_error", index, payload.decode("utf-8", "replace")[:500]))
 
-        ticker.on_ticks = lambda ws, ticks: self.book.update(ticks)
+        def on_ticks(ws: KiteTicker, ticks: list[dict[str, Any]]) -> None:
+            # Only tokens this connection still carries: a frame sent before an unsubscribe reached Kite
+            # must not leave a tick behind that could later pass for current.
+            with self._lock:
+                carried = self._shards[index] if index < len(self._shards) else set()
+                wanted = [tick for tick in ticks if tick.get("instrument_token") in carried]
+            self.book.update(wanted)
+
+        ticker.on_ticks = on_ticks
         ticker.on_connect = on_connect
         ticker.on_close = on_close
         ticker.on_error = on_error
