@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_the_process_streams_the_collected_instruments_and_stops_cleanly_on_sigint(
     kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble, kite_ticker_double: KiteTickerDouble
 ) -> None:
+    kite_double.set_time(timezone.now())  # prices hold still, so the ATM (and the plan) cannot move
     underlyings_load()
     instruments_sync(broker=kite_broker)
     last_minute = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
