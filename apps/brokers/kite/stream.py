@@ -218,8 +218,6 @@ class TickStream:
         ticker.on_error = on_error
         ticker.on_noreconnect = on_noreconnect
         ticker.on_message = on_message
-        for token in self._shards[index] if index < len(self._shards) else ():
-            ticker.subscribed_tokens[token] = ticker.MODE_FULL
         with self._lock:
             self._tickers.append(ticker)
             self._connected.append(False)

@@ -9,8 +9,7 @@ arrival, and the collection code stays the same for both sources. Pure Python: n
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,26 +70,20 @@ class TickBook:
     subscribed token, and until then nothing old may pass for current.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._clock = clock
+    def __init__(self) -> None:
         self._quotes: dict[int, QuoteDict] = {}
-        self._received: dict[int, float] = {}
         self._lock = threading.Lock()
-        self.ticks_total = 0
 
     def update(self, ticks: Iterable[dict[str, Any]]) -> int:
         """Apply a batch of pykiteconnect ticks; returns how many were applied."""
         applied = 0
-        now = self._clock()
         with self._lock:
             for tick in ticks:
                 token = tick.get("instrument_token")
                 if not isinstance(token, int) or tick.get("last_price") is None:
                     continue
                 self._quotes[token] = tick_quote(tick, self._quotes.get(token))
-                self._received[token] = now
                 applied += 1
-            self.ticks_total += applied
         return applied
 
     def quotes(self, tokens: Iterable[int]) -> dict[int, QuoteDict]:
@@ -98,23 +91,15 @@ class TickBook:
         with self._lock:
             return {t: dict(self._quotes[t]) for t in tokens if t in self._quotes}
 
-    def age(self, token: int) -> float | None:
-        """Seconds since ``token`` last ticked, or None if it never did."""
-        with self._lock:
-            received = self._received.get(token)
-        return None if received is None else self._clock() - received
-
     def discard(self, tokens: Iterable[int]) -> None:
         """Forget unsubscribed tokens, so a stale price cannot be stored for them later."""
         with self._lock:
             for token in tokens:
                 self._quotes.pop(token, None)
-                self._received.pop(token, None)
 
     def clear(self) -> None:
         with self._lock:
             self._quotes.clear()
-            self._received.clear()
 
     def __len__(self) -> int:
         with self._lock:

@@ -96,12 +96,9 @@ def test_a_short_tick_moves_the_price_and_keeps_the_rest() -> None:
 
 
 def test_the_book_forgets_discarded_tokens_and_ignores_junk() -> None:
-    times = iter([10.0, 12.5])
-    book = TickBook(clock=lambda: next(times))
+    book = TickBook()
     assert book.update([_full_tick(1, 10.0), _full_tick(2, 20.0), {"instrument_token": "x", "last_price": 1}]) == 2
-    assert book.age(1) == 2.5
     book.discard([1])
     assert set(book.quotes([1, 2, 3])) == {2}
-    assert book.age(1) is None
     book.clear()
     assert len(book) == 0
