@@ -31,10 +31,11 @@ run: $(STAMP_RUN) ## Install, set up and start the whole platform on http://127.
 test: $(STAMP_DEV) ## Run the whole test suite against real PostgreSQL and Redis
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP_DEV) ## ruff (lint + format check) and mypy
+lint: $(STAMP_DEV) ## ruff (lint + format check), mypy and the import contract (the layers)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP_DEV) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from apps.analytics.pricing import black76_greeks, black76_price, implied_volatility
+from pricing import black76_greeks, black76_price, implied_volatility
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pricing.json"
 TICK = 0.05

@@ -1,19 +1,14 @@
-"""The Celery application. Queues are an enum so workloads can be split by configuration."""
+"""The Celery application; its queues are ``apps.core.queues.CeleryQueue``."""
 
 from __future__ import annotations
 
-import enum
 import os
 
 from celery import Celery
 
+from apps.core.queues import CeleryQueue
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "optrading.settings.base")
-
-
-class CeleryQueue(enum.StrEnum):
-    DEFAULT = "celery"
-    COLLECTION = "collection"
-    ANALYTICS = "analytics"
 
 
 app = Celery("optrading")

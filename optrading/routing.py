@@ -1,4 +1,7 @@
-"""Websocket routes. Consumers authenticate in ``connect`` (session cookie or ``?token=``)."""
+"""Websocket routes. Consumers authenticate in ``connect`` (session cookie or ``?token=``).
+
+A broken consumer import fails here, loudly, rather than leaving a server without websocket routes.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,6 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
-websocket_urlpatterns: list = []
-
-try:  # the feeds arrive with the API issue; the router stays valid without them
-    from apps.marketdata.routing import websocket_urlpatterns as _feeds
-except ImportError:  # pragma: no cover
-    _feeds = []
-websocket_urlpatterns += _feeds
+from apps.live.routing import websocket_urlpatterns
 
 websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))

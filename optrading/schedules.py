@@ -30,7 +30,7 @@ def schedule() -> list[Entry]:
         interval = max(int(settings.OPTRADING_COLLECT_INTERVAL), 1)
         collect = Entry(
             "collect chain",
-            "marketdata.collect",
+            "collection.collect",
             every_seconds=interval,
             expires_seconds=max(interval - 1, 1),
             queue="collection",
@@ -39,7 +39,7 @@ def schedule() -> list[Entry]:
         # Every minute from 09:15 to 15:40 IST; the task itself checks holidays and the dated close.
         collect = Entry(
             "collect chain",
-            "marketdata.collect",
+            "collection.collect",
             crontab={"minute": "*", "hour": "9-15", "day_of_week": "mon-fri"},
             queue="collection",
         )
@@ -47,7 +47,7 @@ def schedule() -> list[Entry]:
         collect,
         Entry(
             "sync instruments",
-            "market.instruments_sync",
+            "collection.instruments_sync",
             crontab={"minute": "30", "hour": "8", "day_of_week": "*"},
             expires_seconds=3600,
         ),
@@ -75,7 +75,7 @@ def schedule() -> list[Entry]:
         entries.append(
             Entry(
                 "verify day",
-                "marketdata.verify_day",
+                "collection.verify_day",
                 crontab={"minute": "0", "hour": "17", "day_of_week": "mon-fri"},
                 expires_seconds=3600,
             )

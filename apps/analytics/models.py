@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from apps.marketdata.models import ExpiryBucket
+from apps.market.choices import ExpiryBucket
 
 
 class ForwardMethod(models.TextChoices):

@@ -10,7 +10,6 @@ from celery import shared_task
 from django.db import OperationalError
 
 from apps.analytics.services.compute import analytics_backlog, analytics_compute
-from optrading.celery import CeleryQueue
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +19,6 @@ CHUNK_MINUTES = 120
 
 @shared_task(
     name="analytics.compute",
-    queue=CeleryQueue.ANALYTICS.value,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),

@@ -11,7 +11,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,9 +25,9 @@ from rest_framework.views import APIView
 from apps.api import params
 from apps.api.serializers import ErrorSerializer
 from apps.core.errors import ApplicationError
+from apps.market.clock import IST
 from apps.marketdata.selectors import CHAIN_LEG_FIELDS, EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
 
-IST = ZoneInfo("Asia/Kolkata")
 PARQUET_BATCH_ROWS = 20_000
 
 _RENAMES = {

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, NotFoundError
+from apps.market.choices import ExpiryBucket
+from apps.market.clock import IST
 from apps.market.models import Underlying
-from apps.marketdata.models import ExpiryBucket
 from apps.marketdata.selectors import chain_expiry_for_bucket, chain_minute_at
 
-IST = ZoneInfo("Asia/Kolkata")
 MAX_OFFSET = 50
 SELECTABLE_BUCKETS = [choice for choice in ExpiryBucket.values if choice != ExpiryBucket.OTHER]
 
@@ -86,7 +85,7 @@ def parse_at(params: Mapping[str, str], name: str = "at") -> datetime | None:
         ) from None
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=IST)
-    return parsed.astimezone(ZoneInfo("UTC"))
+    return parsed.astimezone(UTC)
 
 
 def parse_bound(params: Mapping[str, str], name: str, *, end: bool = False) -> datetime | None:
@@ -99,7 +98,7 @@ def parse_bound(params: Mapping[str, str], name: str, *, end: bool = False) -> d
         assert day is not None
         start = datetime.combine(day, time.min, tzinfo=IST)
         moment = start + timedelta(days=1) - timedelta(microseconds=1) if end else start
-        return moment.astimezone(ZoneInfo("UTC"))
+        return moment.astimezone(UTC)
     return parse_at(params, name)
 
 

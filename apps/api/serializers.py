@@ -6,15 +6,13 @@ Times leave the API in IST (``+05:30``), the market's clock; they are stored in 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
+from apps.market.clock import IST
 from apps.marketdata.models import CollectionRun, OptionQuote
 from apps.marketdata.selectors import UnderlyingSpot
 from apps.monitoring.models import ErrorEvent
-
-IST = ZoneInfo("Asia/Kolkata")
 
 
 class IstDateTimeField(serializers.DateTimeField):

@@ -8,7 +8,7 @@ from apps.api import analytics, chain, docs, exports, overview, participants, sy
 from apps.monitoring import metrics  # noqa: F401  registers the custom metrics before /metrics is first served
 
 urlpatterns = [
-    path("", include("apps.monitoring.urls")),
+    path("", include("apps.health.urls")),
     path("", include("apps.brokers.api_urls")),
     path("schema/", docs.SchemaApi.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerDocsView.as_view(), name="api-docs"),

@@ -9,7 +9,6 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import NoReturn
 from urllib.parse import urlencode
 
@@ -21,10 +20,11 @@ from kiteconnect.exceptions import KiteException, TokenException
 from apps.brokers.base import BrokerError
 from apps.brokers.kite.client import KiteConfig, kite_client
 from apps.brokers.kite.errors import kite_error_translate
-from apps.brokers.kite.tokens import access_token_expires_at, ist_naive_to_utc
+from apps.brokers.kite.tokens import access_token_expires_at
 from apps.brokers.models import AuthEvent, AuthEventKind, AuthOutcome, BrokerSession, SessionStatus
 from apps.brokers.selectors import broker_session_active_get
 from apps.core.errors import ApplicationError
+from apps.market.clock import ist_naive_to_utc
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def kite_session_create(*, request_token: str, request_id: str = "") -> BrokerSe
 
     now = timezone.now()
     login_time = data.get("login_time")
-    login_at = ist_naive_to_utc(login_time) if isinstance(login_time, datetime) else now
+    login_at = ist_naive_to_utc(login_time) or now
     with transaction.atomic():
         superseded = (
             BrokerSession.objects.select_for_update()

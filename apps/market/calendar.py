@@ -9,31 +9,19 @@ holidays listed, so their weekdays count as trading days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from apps.market import rules
+from apps.market.clock import ist_at, to_ist
+from pricing.year_fraction import year_fraction_minutes
 
-IST = ZoneInfo("Asia/Kolkata")
 ONE_DAY = timedelta(days=1)
 ONE_MINUTE = timedelta(minutes=1)
 MAX_SEARCH_DAYS = 30
 """No exchange closes for more than a few days in a row; a longer search means broken data."""
 
 MarketState = Literal["open", "pre_open", "closed"]
-
-
-def to_ist(value: datetime) -> datetime:
-    """``value`` (aware) in India Standard Time."""
-    if value.tzinfo is None:
-        raise ValueError(f"Expected an aware datetime, got naive {value.isoformat()}.")
-    return value.astimezone(IST)
-
-
-def _at(day: date, clock: time) -> datetime:
-    """``day`` at IST wall-clock ``clock``, as aware UTC."""
-    return datetime.combine(day, clock, tzinfo=IST).astimezone(UTC)
 
 
 def is_trading_day(d: date, exchange: str = "NSE") -> bool:
@@ -57,22 +45,28 @@ def non_trading_reason(d: date, exchange: str = "NSE") -> str | None:
 def session_open(d: date, exchange: str = "NSE") -> datetime:
     """When the normal market opens on ``d`` (the nominal time, even if ``d`` is not a trading day)."""
     special = rules.special_session(d, exchange)
-    return _at(d, special.open if special else rules.session_rule(d).open)
+    return ist_at(d, special.open if special else rules.session_rule(d).open)
 
 
 def session_close(d: date, exchange: str = "NSE") -> datetime:
     """When the normal market closes on ``d``: 15:30 IST, 15:40 IST from 2026-08-03 (dated rule)."""
     special = rules.special_session(d, exchange)
-    return _at(d, special.close if special else rules.session_rule(d).close)
+    return ist_at(d, special.close if special else rules.session_rule(d).close)
 
 
 def pre_open_start(d: date, exchange: str = "NSE") -> datetime:
-    return _at(d, rules.session_rule(d).pre_open)
+    return ist_at(d, rules.session_rule(d).pre_open)
 
 
 def expiry_close(expiry: date, exchange: str = "NSE") -> datetime:
     """Contracts expire at the normal market close of their expiry day."""
     return session_close(expiry, exchange)
+
+
+def years_to_expiry(moment: datetime, expiry: date, exchange: str = "NSE") -> float:
+    """Time from ``moment`` to the expiry close in years on India VIX's calendar-minute basis
+    (``pricing.year_fraction``); negative once expired. The one year fraction of the platform."""
+    return year_fraction_minutes(moment, expiry_close(expiry, exchange))
 
 
 def previous_trading_day(d: date, exchange: str = "NSE") -> date:

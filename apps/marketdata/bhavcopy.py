@@ -26,13 +26,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.analytics.pricing.forward import resolve_forward
 from apps.core.errors import ApplicationError
 from apps.market import calendar
 from apps.market.buckets import assign_buckets, bucket_of
 from apps.market.models import Instrument, Underlying
 from apps.market.strikes import atm_strike, strike_offset, strike_step
 from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
+from pricing.forward import resolve_forward
 
 # fmt: off
 UDIFF_COLUMNS: tuple[str, ...] = (

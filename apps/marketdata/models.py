@@ -7,18 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-
-class ExpiryBucket(models.TextChoices):
-    THIS_WEEK = "this_week", "This week"
-    NEXT_WEEK = "next_week", "Next week"
-    THIS_MONTH = "this_month", "This month"
-    NEXT_MONTH = "next_month", "Next month"
-    OTHER = "other", "Other"
-
-
-class OptionType(models.TextChoices):
-    CE = "CE", "Call"
-    PE = "PE", "Put"
+from apps.market.choices import ExpiryBucket, OptionType
 
 
 class QuoteSource(models.TextChoices):

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from apps.market.clock import ist_day_bounds
 from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.marketdata.models import CollectionRun, OptionQuote, UnderlyingQuote
-
-IST = ZoneInfo("Asia/Kolkata")
 
 
 @dataclass(frozen=True)
@@ -121,12 +119,6 @@ def collection_run_list(*, limit: int, status: str | None = None) -> QuerySet[Co
     if status:
         runs = runs.filter(status=status)
     return runs[:limit]
-
-
-def ist_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The aware start and end of an IST calendar day; the archive stores UTC."""
-    start = datetime.combine(day, time.min, tzinfo=IST)
-    return start, start + timedelta(days=1)
 
 
 EXPORT_QUOTE_FIELDS: tuple[str, ...] = (

@@ -9,10 +9,9 @@ directory for all of them, so /metrics in the web process also reports what the 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from prometheus_client import Counter, Gauge, Histogram
-
-from apps.marketdata.models import CollectionRun, CollectionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +31,24 @@ BROKER_ERRORS = Counter("optrading_broker_errors", "Broker errors by error code.
 WEBSOCKET_CLIENTS = Gauge("optrading_websocket_clients", "Connected websocket clients.", multiprocess_mode="livesum")
 
 
-def record_collection(run: CollectionRun) -> None:
+class FinishedRun(Protocol):
+    """What the metrics read of a collection run (``apps.marketdata.models.CollectionRun``)."""
+
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def broker(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def quotes_stored(self) -> int: ...
+    @property
+    def duration_ms(self) -> int | None: ...
+
+
+def record_collection(run: FinishedRun) -> None:
     """Count a finished run: its quotes, its status and its duration. Running runs are ignored."""
-    if run.status == CollectionStatus.RUNNING:
+    if run.status == "running":
         return
     try:
         QUOTES_COLLECTED.labels(broker=run.broker).inc(run.quotes_stored)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from apps.analytics.models import ChainSnapshot
+from apps.market.clock import IST
 from apps.market.models import Underlying
 from apps.marketdata.models import UnderlyingQuote
 from apps.overview.breadth import pct_change
 from apps.overview.models import BreadthSnapshot, SectorQuote
 from apps.overview.universe import UNIVERSE_NIFTY50
-
-IST = ZoneInfo("Asia/Kolkata")
 
 
 def _at(at: datetime | None) -> datetime:

@@ -19,10 +19,11 @@ from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
 from apps.brokers.selectors import auth_status_get
 from apps.core.errors import ApplicationError, NotFoundError
+from apps.health.selectors import health_get
+from apps.market.choices import ExpiryBucket
+from apps.market.clock import IST, ist_day_bounds
 from apps.market.models import Underlying
-from apps.marketdata.models import ExpiryBucket
-from apps.marketdata.selectors import IST, collection_run_list, ist_day_bounds, underlying_list_with_spot
-from apps.monitoring.selectors import health_get
+from apps.marketdata.selectors import collection_run_list, underlying_list_with_spot
 from apps.overview.selectors import overview_breadth, overview_indices, overview_sectors
 from apps.participants.models import ParticipantKind
 from apps.participants.selectors import participants_dates, participants_for_date, participants_history

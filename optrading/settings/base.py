@@ -48,16 +48,21 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "channels",
+    # Bottom layer first; the import contract in pyproject.toml ([tool.importlinter]) keeps this order.
     "apps.core",
+    "apps.monitoring",
     "apps.market",
     "apps.brokers",
     "apps.marketdata",
     "apps.analytics",
     "apps.participants",
     "apps.overview",
-    "apps.monitoring",
+    "apps.collection",
+    "apps.health",
+    "apps.live",
     "apps.api",
     "apps.web",
+    "apps.platform",
 ]
 
 MIDDLEWARE = [
@@ -147,9 +152,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queues by task-name prefix (see optrading.celery.CeleryQueue); one worker serves all by default.
+# Queues by task-name prefix (see apps.core.queues.CeleryQueue); one worker serves all by default.
 CELERY_TASK_ROUTES = {
-    "marketdata.*": {"queue": "collection"},
+    "collection.collect": {"queue": "collection"},
     "analytics.*": {"queue": "analytics"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

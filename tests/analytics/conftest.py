@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from apps.analytics import pricing
+import pricing
 from apps.market.calendar import expiry_close
+from apps.market.choices import ExpiryBucket
 from apps.market.models import Underlying
-from apps.marketdata.models import ExpiryBucket, OptionQuote, UnderlyingQuote
+from apps.marketdata.models import OptionQuote, UnderlyingQuote
 from tests.factories.market import OptionInstrumentFactory, UnderlyingFactory
 
 RATE = 0.055

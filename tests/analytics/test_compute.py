@@ -8,9 +8,9 @@ import pytest
 
 from apps.analytics.models import AnalyticsCursor, ChainSnapshot
 from apps.analytics.services import analytics_compute
+from apps.analytics.signals import analytics_committed
 from apps.analytics.tasks import analytics_compute_task
 from apps.marketdata.models import OptionQuote
-from apps.marketdata.signals import analytics_committed
 from tests.analytics.conftest import MINUTE, build_chain
 
 pytestmark = pytest.mark.django_db

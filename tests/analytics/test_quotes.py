@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from apps.analytics import pricing
+import pricing
 from apps.analytics.models import ChainSnapshot
 from apps.analytics.services import analytics_compute_minute
 from apps.market.calendar import expiry_close

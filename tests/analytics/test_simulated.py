@@ -8,9 +8,10 @@ from apps.analytics import selectors
 from apps.analytics.models import AnalyticsCursor, ChainSnapshot, VolatilitySnapshot
 from apps.analytics.services import analytics_compute
 from apps.brokers.base import get_broker
-from apps.market.services import instruments_sync, underlyings_load
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote
-from apps.marketdata.services.collection import chain_collect
 
 pytestmark = pytest.mark.django_db
 

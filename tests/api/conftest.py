@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.marketdata.models import ExpiryBucket
+from apps.market.choices import ExpiryBucket
 from tests.factories.market import UnderlyingFactory
 from tests.factories.marketdata import MINUTE, OptionQuoteFactory, UnderlyingQuoteFactory
 

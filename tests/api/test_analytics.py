@@ -7,10 +7,11 @@ import pytest
 from apps.analytics import selectors
 from apps.analytics.services import analytics_compute
 from apps.brokers.base import get_broker
-from apps.market.calendar import to_ist
-from apps.market.services import instruments_sync, underlyings_load
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.market.clock import to_ist
+from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionRun
-from apps.marketdata.services.collection import chain_collect
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/analytics/NIFTY"

@@ -17,7 +17,8 @@ from apps.brokers.simulated import SimulatedBroker
 from apps.brokers.simulated.quotes import QuoteEngine
 from apps.brokers.simulated.universe import strike_grid
 from apps.market import rules
-from apps.market.calendar import IST, session_open
+from apps.market.calendar import session_open
+from apps.market.clock import IST
 from apps.market.expiries import expiry_schedule
 
 AS_OF = date(2026, 11, 19)
@@ -306,7 +307,7 @@ def test_it_quotes_the_same_in_another_process(rows: list[dict]) -> None:
     script = (
         "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'optrading.settings.test'; django.setup()\n"
         "from datetime import date, datetime; from apps.brokers.simulated import SimulatedBroker\n"
-        "from apps.market.calendar import IST\n"
+        "from apps.market.clock import IST\n"
         f"keys = {list(reversed(keys))!r}\n"
         "minute = datetime(2026, 11, 20, 10, 30, tzinfo=IST)\n"
         "quotes = SimulatedBroker(seed=42, as_of=date(2026, 11, 19)).quote(keys, minute=minute)\n"

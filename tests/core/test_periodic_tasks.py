@@ -20,7 +20,7 @@ def test_it_writes_the_beat_schedule_once(capsys: pytest.CaptureFixture[str]) ->
     assert first == second
     assert "0 created, 0 updated, 0 removed" in capsys.readouterr().out.splitlines()[-1]
     collect = PeriodicTask.objects.get(name=PREFIX + "collect chain")
-    assert collect.task == "marketdata.collect"
+    assert collect.task == "collection.collect"
     assert collect.interval is not None and collect.interval.every == 5  # simulated: every interval
     assert collect.expire_seconds is not None and collect.expire_seconds < 5
     sync = PeriodicTask.objects.get(name=PREFIX + "sync instruments")

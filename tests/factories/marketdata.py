@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import factory
 
+from apps.market.choices import ExpiryBucket
 from apps.market.models import InstrumentType
-from apps.marketdata.models import CollectionRun, CollectionStatus, ExpiryBucket, OptionQuote, UnderlyingQuote
+from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, UnderlyingQuote
 from tests.factories.market import OptionInstrumentFactory, UnderlyingFactory
 
 # 09:30 IST on Monday 19 January 2026.

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from django.contrib.auth.models import User
 from django.test import Client
 
+from apps.market.choices import ExpiryBucket
 from apps.market.models import Instrument, InstrumentType, Underlying
-from apps.marketdata.models import ExpiryBucket, OptionQuote, UnderlyingQuote
+from apps.marketdata.models import OptionQuote, UnderlyingQuote
 
 MINUTE_1 = datetime(2026, 3, 27, 4, 0, tzinfo=UTC)  # 09:30 IST
 MINUTE_2 = datetime(2026, 3, 27, 4, 1, tzinfo=UTC)  # 09:31 IST

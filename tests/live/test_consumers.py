@@ -7,9 +7,10 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
-from apps.marketdata.consumers import SystemHealthConsumer
-from apps.marketdata.signals import analytics_committed, collection_committed
-from apps.marketdata.ws_auth import TokenAuthMiddleware
+from apps.analytics.signals import analytics_committed
+from apps.collection.signals import collection_committed
+from apps.live.consumers import SystemHealthConsumer
+from apps.live.ws_auth import TokenAuthMiddleware
 from optrading.routing import websocket_application
 from tests.live.chain import (
     MINUTE_1,

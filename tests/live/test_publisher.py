@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from apps.marketdata.publisher import analytics_group, chain_group
-from apps.marketdata.signals import analytics_committed, collection_committed
+from apps.analytics.signals import analytics_committed
+from apps.collection.signals import collection_committed
+from apps.live.publisher import analytics_group, chain_group
 from tests.live.chain import MINUTE_1, MONTHLY, chain_write, underlying_create
 from tests.live.layer import channel_next as _next
 from tests.live.layer import group_listen as _listen

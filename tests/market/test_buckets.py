@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import date
 
 from apps.market.buckets import assign_buckets, bucket_of
+from apps.market.choices import ExpiryBucket
 from apps.market.expiries import expiry_schedule
-from apps.marketdata.models import ExpiryBucket
 
 
 def test_it_buckets_a_nifty_ladder() -> None:

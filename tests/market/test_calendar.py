@@ -6,7 +6,6 @@ import pytest
 
 from apps.market import rules
 from apps.market.calendar import (
-    IST,
     expiry_close,
     is_trading_day,
     market_status,
@@ -15,8 +14,8 @@ from apps.market.calendar import (
     session_close,
     session_minutes,
     session_open,
-    to_ist,
 )
+from apps.market.clock import IST, to_ist
 
 
 def ist(*args: int) -> datetime:

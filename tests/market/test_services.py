@@ -13,10 +13,11 @@ from django.core.management.base import CommandError
 
 from apps.brokers.base import Broker, InstrumentRow, QuoteDict
 from apps.brokers.simulated import SimulatedBroker
+from apps.collection.services.instruments import instruments_sync
+from apps.collection.tasks import instruments_sync_task
 from apps.core.errors import ApplicationError
 from apps.market.models import Instrument, Underlying
-from apps.market.services import instruments_sync, underlyings_load
-from apps.market.tasks import instruments_sync_task
+from apps.market.services import underlyings_load
 
 pytestmark = pytest.mark.django_db
 
@@ -223,4 +224,4 @@ def test_its_task_syncs_with_the_configured_broker(underlyings: None, settings) 
     outcome = instruments_sync_task.delay(["NSE"]).get()
     assert outcome["created"] == Instrument.objects.count() > 50
     assert outcome["per_exchange"]["NSE"]["listed"] == outcome["created"]
-    assert instruments_sync_task.name == "market.instruments_sync"
+    assert instruments_sync_task.name == "collection.instruments_sync"

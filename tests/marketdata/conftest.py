@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from apps.brokers.base import Broker, get_broker
-from apps.market.services import instruments_sync, underlyings_load
+from apps.collection.services.instruments import instruments_sync
+from apps.market.services import underlyings_load
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.brokers.base import Broker
+from apps.collection.services.chain import chain_collect
 from apps.core.errors import ApplicationError
-from apps.market.calendar import to_ist
+from apps.market.choices import ExpiryBucket
+from apps.market.clock import to_ist
 from apps.market.models import Instrument, Underlying
-from apps.marketdata.models import CollectionRun, CollectionStatus, ExpiryBucket, OptionQuote, UnderlyingQuote
-from apps.marketdata.services.collection import chain_collect
+from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, UnderlyingQuote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import IntegrityError, transaction
 
+from apps.market.choices import ExpiryBucket
 from apps.market.models import Instrument, InstrumentType, Underlying
-from apps.marketdata.models import ExpiryBucket, OptionQuote
+from apps.marketdata.models import OptionQuote
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from apps.brokers.base import get_broker
-from apps.market.services import instruments_sync, underlyings_load
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionStatus, OptionQuote
-from apps.marketdata.services.collection import chain_collect
 from tests.web.asgi_server import ROOT, asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -14,8 +14,9 @@ from apps.analytics.selectors.resolve import (
     snapshot_get,
     underlying_resolve,
 )
+from apps.market.choices import OptionType
 from apps.market.models import Underlying
-from apps.marketdata.models import OptionQuote, OptionType
+from apps.marketdata.models import OptionQuote
 
 SUMMARY_FIELDS = (
     "spot",

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from apps.analytics import pricing
+import pricing
 from apps.analytics.metrics.series import band_stats, rolling_correlation
 from apps.analytics.models import ChainSnapshot, VolatilitySnapshot
 from apps.analytics.selectors.resolve import (
@@ -21,7 +21,7 @@ from apps.analytics.selectors.resolve import (
     underlying_resolve,
 )
 from apps.core.errors import ApplicationError, NotFoundError
-from apps.market.calendar import to_ist
+from apps.market.clock import ist_day_bounds, to_ist
 from apps.market.models import Underlying
 from apps.marketdata.models import UnderlyingQuote
 
@@ -203,8 +203,6 @@ def overlay(
 
 def _day_series_ist(found: Underlying, expiry: date, day: date, until: datetime | None) -> dict[str, float | None]:
     """Straddle by IST wall-clock minute ("HH:MM") for one session."""
-    from apps.marketdata.selectors import ist_day_bounds
-
     start, end = ist_day_bounds(day)
     rows = ChainSnapshot.objects.filter(underlying=found, expiry=expiry, minute__gte=start, minute__lt=end)
     if until is not None:

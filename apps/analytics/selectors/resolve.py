@@ -9,9 +9,9 @@ from typing import Any
 from apps.analytics.models import ChainSnapshot
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.buckets import assign_buckets, bucket_of
-from apps.market.calendar import to_ist
+from apps.market.choices import ExpiryBucket
+from apps.market.clock import to_ist
 from apps.market.models import Underlying
-from apps.marketdata.models import ExpiryBucket
 
 BUCKETS = [choice.value for choice in ExpiryBucket if choice != ExpiryBucket.OTHER]
 

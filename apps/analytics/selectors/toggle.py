@@ -17,10 +17,9 @@ from apps.analytics.selectors.resolve import (
     underlying_resolve,
 )
 from apps.core.errors import ApplicationError
-from apps.market.calendar import to_ist
+from apps.market.clock import ist_day_bounds, to_ist
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote
-from apps.marketdata.selectors import ist_day_bounds
 
 MODES = {"last": "last_price", "average": "average_price"}
 

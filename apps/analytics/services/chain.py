@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from apps.analytics import pricing
+import pricing
 from apps.analytics.metrics.chain import max_pain, oi_walls, put_call_ratio
 from apps.analytics.metrics.gex import gamma_exposure, gex_by_strike
 from apps.analytics.metrics.sentiment import sentiment

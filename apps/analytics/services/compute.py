@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.analytics import pricing
+import pricing
 from apps.analytics.models import AnalyticsCursor, ChainSnapshot
 from apps.analytics.services.chain import chain_metrics, clean
 from apps.analytics.services.frame import ChainFrame, frame_load
@@ -19,10 +19,10 @@ from apps.analytics.services.oi_change import oi_change_fill
 from apps.analytics.services.quote_writer import quotes_update
 from apps.analytics.services.quotes import QuoteResults, quotes_analyse
 from apps.analytics.services.volatility import volatility_snapshot_write
+from apps.analytics.signals import analytics_committed
 from apps.market.calendar import expiry_close
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
-from apps.marketdata.signals import analytics_committed
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from apps.marketdata.models import OptionQuote, OptionType, QuoteSource
+from apps.market.choices import OptionType
+from apps.marketdata.models import OptionQuote, QuoteSource
 
 FRAME_FIELDS = (
     "id",

@@ -6,9 +6,9 @@ import numpy as np
 from django.db.models import Max
 
 from apps.analytics.services.frame import ChainFrame
-from apps.market.calendar import previous_trading_day, to_ist
+from apps.market.calendar import previous_trading_day
+from apps.market.clock import ist_day_bounds, to_ist
 from apps.marketdata.models import OptionQuote
-from apps.marketdata.selectors import ist_day_bounds
 
 
 def oi_change_fill(*, frame: ChainFrame, underlying_id: int, exchange: str = "NSE") -> None:

@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from apps.analytics import pricing
+import pricing
 from apps.analytics.metrics.buildup import classify_buildup
 from apps.analytics.services.frame import ChainFrame
 from apps.marketdata.models import IvSource

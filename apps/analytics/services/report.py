@@ -10,8 +10,8 @@ from apps.analytics.selectors.chain import snapshot_summary
 from apps.analytics.selectors.resolve import underlying_resolve
 from apps.analytics.services.compute import analytics_compute_minute
 from apps.core.errors import NotFoundError
+from apps.market.clock import ist_day_bounds
 from apps.marketdata.models import OptionQuote
-from apps.marketdata.selectors import ist_day_bounds
 
 
 def analytics_report(*, symbol: str, day: date, expiry: date) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from apps.analytics import pricing
+import pricing
 from apps.analytics.metrics.term import constant_maturity_iv
 from apps.analytics.models import ChainSnapshot, VolatilitySnapshot
 from apps.analytics.services.chain import clean

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,10 +25,10 @@ from apps.brokers.kite.normalise import quote_normalise
 from apps.brokers.kite.retry import RetryPolicy, call_with_retries
 from apps.brokers.models import BrokerSession
 from apps.brokers.selectors import broker_session_active_get
+from apps.market.clock import IST
 
 logger = logging.getLogger(__name__)
 
-IST = ZoneInfo("Asia/Kolkata")
 T = TypeVar("T")
 
 

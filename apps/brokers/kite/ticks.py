@@ -12,12 +12,10 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apps.brokers.base import QuoteDict
 from apps.brokers.kite.normalise import quote_normalise
-
-IST = ZoneInfo("Asia/Kolkata")
+from apps.market.clock import IST
 
 
 def host_local_to_ist(value: Any) -> datetime | None:

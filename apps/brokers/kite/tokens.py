@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-IST = ZoneInfo("Asia/Kolkata")
+from apps.market.clock import IST
+
 TOKEN_EXPIRY_TIME_IST = time(6, 0)
 
 
@@ -16,10 +16,3 @@ def access_token_expires_at(login_time: datetime) -> datetime:
     if expiry <= local:
         expiry += timedelta(days=1)
     return expiry.astimezone(UTC)
-
-
-def ist_naive_to_utc(value: datetime) -> datetime:
-    """Kite's naive IST datetimes (``login_time``, quote timestamps) as aware UTC."""
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
-    return value.replace(tzinfo=IST).astimezone(UTC)

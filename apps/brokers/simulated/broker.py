@@ -30,8 +30,8 @@ from apps.market.calendar import (
     previous_trading_day,
     session_close,
     session_open,
-    to_ist,
 )
+from apps.market.clock import to_ist
 
 TOO_MANY_TOKENS = "Too many tokens requested. Max permitted is 500."
 _ENGINES: dict[int, QuoteEngine] = {}

@@ -18,19 +18,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from apps.analytics.pricing import black76_price
 from apps.brokers.simulated.paths import MarketPaths, unit
 from apps.brokers.simulated.universe import VIX_TRADINGSYMBOL, Contract, market_data
 from apps.market.calendar import (
-    IST,
     expiry_close,
     is_trading_day,
     previous_trading_day,
     session_close,
     session_open,
-    to_ist,
     trading_day_on_or_before,
 )
+from apps.market.clock import IST, to_ist
+from pricing import black76_price
 
 YEAR_SECONDS = 365 * 24 * 3600
 MIN_SMILE_YEARS = 2 / 365

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django import template
 
+from apps.market.clock import IST
+
 register = template.Library()
-IST = ZoneInfo("Asia/Kolkata")
 
 
 @register.filter

@@ -11,10 +11,11 @@ import pytest
 
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.models import BrokerSession, SessionStatus
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
 from apps.market.models import Instrument, Underlying
-from apps.market.services import instruments_sync, underlyings_load
+from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, UnderlyingQuote
-from apps.marketdata.services.collection import chain_collect
 from apps.monitoring.models import ErrorEvent
 from tests.kite_double import KiteDouble
 from tests.kite_double.market import IST

@@ -21,12 +21,13 @@ from apps.brokers.kite.stream import TickStream
 from apps.brokers.kite.ticks import TickBook
 from apps.brokers.models import BrokerSession
 from apps.brokers.services import kite_session_create
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.collection.services.ticks import TickCollector
+from apps.live.publisher import chain_group
 from apps.market.models import Underlying
-from apps.market.services import instruments_sync, underlyings_load
+from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
-from apps.marketdata.publisher import chain_group
-from apps.marketdata.services.collection import chain_collect
-from apps.marketdata.services.tick_collection import TickCollector
 from apps.monitoring.models import ErrorEvent
 from tests.kite_double import KiteDouble, KiteTickerDouble
 from tests.live.layer import channel_next, group_listen

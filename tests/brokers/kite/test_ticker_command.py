@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.models import BrokerSession
-from apps.market.services import instruments_sync, underlyings_load
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote, QuoteSource
-from apps.marketdata.services.collection import chain_collect
 from tests.kite_double import KiteDouble, KiteTickerDouble
 from tests.support import database_url
 

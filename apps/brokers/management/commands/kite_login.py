@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.brokers.kite.tokens import IST
 from apps.brokers.services import KiteLoginError, kite_callback_handle, kite_login_start
+from apps.market.clock import IST
 
 
 def redirect_parse(text: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.errors import ApplicationError
-from apps.market.calendar import to_ist
+from apps.market.clock import to_ist
 from apps.marketdata.bhavcopy import bhavcopy_import
 
 

@@ -1,0 +1,189 @@
+"""Websocket feeds. Each consumer authenticates and validates in ``connect``, joins one group, and forwards.
+
+Close codes (sent after accepting, so browsers see them): 4400 bad query parameter, 4401 not authenticated
+(no session, no token, or an unknown token), 4403 authenticated but not allowed (inactive user). An
+``{"type": "error", ...}`` message saying what was wrong precedes the close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from apps.live.publisher import (
+    PAYLOAD_VERSION,
+    AnalyticsSummary,
+    ChainMessage,
+    ChainRow,
+    ChainUpdate,
+    ErrorMessage,
+    HealthMessage,
+    analytics_group,
+    chain_group,
+    chain_latest_build,
+)
+from apps.live.ws_auth import AUTH_ERROR_SCOPE_KEY, query_params
+from apps.market.choices import ExpiryBucket
+from apps.market.models import Underlying
+from apps.monitoring.metrics import ws_client_connected, ws_client_disconnected
+
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class FeedConsumer(AsyncJsonWebsocketConsumer):
+    """Authentication and error reporting shared by the feeds."""
+
+    group: str | None = None
+
+    async def refuse(self, *, code: int, error: str) -> None:
+        await self.accept()
+        await self.send_json(ErrorMessage(type="error", version=PAYLOAD_VERSION, code=code, error=error))
+        await self.close(code=code)
+
+    async def authenticate(self) -> bool:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            reason = self.scope.get(AUTH_ERROR_SCOPE_KEY) or "Log in first, or pass ?token=<API token>."
+            await self.refuse(code=CLOSE_UNAUTHENTICATED, error=reason)
+            return False
+        if not user.is_active:
+            await self.refuse(code=CLOSE_FORBIDDEN, error="This account is inactive.")
+            return False
+        self.counted = True
+        ws_client_connected()
+        return True
+
+    async def join(self, group: str) -> None:
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            ws_client_disconnected()
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """The feeds are one-way; anything a client sends is ignored."""
+
+
+@database_sync_to_async
+def _underlying(symbol: str) -> Underlying | None:
+    return Underlying.objects.filter(symbol=symbol, active=True).first()
+
+
+@database_sync_to_async
+def _symbols() -> list[str]:
+    return list(Underlying.objects.filter(active=True).values_list("symbol", flat=True))
+
+
+class UnderlyingFeedConsumer(FeedConsumer):
+    async def underlying_from_query(self) -> Underlying | None:
+        symbol = query_params(self.scope).get("symbol", "").upper()
+        underlying = await _underlying(symbol) if symbol else None
+        if underlying is None:
+            known = ", ".join(await _symbols()) or "none configured"
+            what = f"Unknown symbol {symbol!r}" if symbol else "Missing ?symbol="
+            await self.refuse(code=CLOSE_BAD_REQUEST, error=f"{what}; choose one of: {known}.")
+        return underlying
+
+
+class LiveChainConsumer(UnderlyingFeedConsumer):
+    """``/ws/live-data/?symbol=NIFTY&bucket=this_week``: the chain after each collection, changed rows only."""
+
+    async def connect(self) -> None:
+        self.sent: dict[str, ChainRow] | None = None
+        if not await self.authenticate():
+            return
+        underlying = await self.underlying_from_query()
+        if underlying is None:
+            return
+        bucket = query_params(self.scope).get("bucket", ExpiryBucket.THIS_WEEK)
+        if bucket not in ExpiryBucket.values:
+            await self.refuse(
+                code=CLOSE_BAD_REQUEST,
+                error=f"Unknown bucket {bucket!r}; choose one of: {', '.join(ExpiryBucket.values)}.",
+            )
+            return
+        await self.join(chain_group(symbol=underlying.symbol, bucket=bucket))
+        latest = await database_sync_to_async(chain_latest_build)(underlying=underlying, bucket=bucket)
+        if latest is not None:
+            await self.chain_update(latest)
+
+    async def chain_update(self, message: ChainMessage) -> None:
+        """Forward the rows that differ from what this client holds; bounded by the size of one chain."""
+        previous = self.sent or {}
+        full = self.sent is None
+        changed = [row for row in message["rows"] if previous.get(row["key"]) != row]
+        current = {row["key"] for row in message["rows"]}
+        removed = [key for key in previous if key not in current]
+        self.sent = {row["key"]: row for row in message["rows"]}
+        await self.send_json(
+            ChainUpdate(
+                type="chain.update",
+                version=message["version"],
+                symbol=message["symbol"],
+                bucket=message["bucket"],
+                minute=message["minute"],
+                spot=message["spot"],
+                forward=message["forward"],
+                atm_strike=message["atm_strike"],
+                full=full,
+                rows=changed,
+                removed=removed,
+            )
+        )
+
+
+class AnalyticsConsumer(UnderlyingFeedConsumer):
+    """``/ws/analytics/?symbol=NIFTY``: the chain summary after each analytics run."""
+
+    async def connect(self) -> None:
+        if not await self.authenticate():
+            return
+        underlying = await self.underlying_from_query()
+        if underlying is None:
+            return
+        await self.join(analytics_group(symbol=underlying.symbol))
+
+    async def analytics_summary(self, message: AnalyticsSummary) -> None:
+        await self.send_json(message)
+
+
+def _health() -> HealthMessage:
+    from apps.health.selectors import health_get
+
+    return HealthMessage(type="system.health", version=PAYLOAD_VERSION, health=health_get().as_dict())
+
+
+class SystemHealthConsumer(FeedConsumer):
+    """``/ws/system-health/``: health at once, then every ``interval_seconds``."""
+
+    interval_seconds: float = 10.0
+
+    async def connect(self) -> None:
+        self.ticker: asyncio.Task[None] | None = None
+        if not await self.authenticate():
+            return
+        await self.accept()
+        self.ticker = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            await self.send_json(await database_sync_to_async(_health)())
+            await asyncio.sleep(self.interval_seconds)
+
+    async def disconnect(self, code: int) -> None:
+        if self.ticker is not None:
+            self.ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.ticker
+        await super().disconnect(code)

@@ -1,9 +1,0 @@
-from __future__ import annotations
-
-from django.urls import path
-
-from apps.monitoring.apis import HealthApi
-
-urlpatterns = [
-    path("health", HealthApi.as_view(), name="api-health"),
-]

@@ -1,0 +1,189 @@
+"""Start the whole platform: ASGI web server (uvicorn), Celery worker and Celery beat.
+
+Embedded (no REDIS_URL): one supervised process; the worker (solo pool) and beat run on threads
+beside the web server, sharing the in-memory broker and channel layer. With REDIS_URL: three child
+processes, and a fourth, ``kite_ticker`` (live ticks), when OPTRADING_KITE_TICKER is on. Ctrl-C (or
+SIGTERM) stops everything this command started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apps.core.queues import CeleryQueue
+from apps.platform.services.setup import platform_setup
+
+QUEUES = [q.value for q in CeleryQueue]
+
+
+class Command(BaseCommand):
+    help = "Run the web server, worker and beat together (what `make run` starts)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--setup", action="store_true", help="Migrate, load data and create an admin first.")
+        parser.add_argument("--no-worker", action="store_true", help="Web server only.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["setup"]:
+            platform_setup(say=lambda line: self.stdout.write(f"setup: {line}"))
+        mode = "embedded" if settings.EMBEDDED else "redis"
+        self.stdout.write(
+            f"optrading on http://{options['host']}:{options['port']}/ "
+            f"({mode} mode, broker {settings.OPTRADING_BROKER}); Ctrl-C stops it"
+        )
+        sys.stdout.flush()
+        if settings.OPTRADING_KITE_TICKER and settings.EMBEDDED:
+            self.stdout.write("OPTRADING_KITE_TICKER is on, but live ticks need REDIS_URL: no kite_ticker started")
+        if settings.EMBEDDED:
+            self._run_embedded(options["host"], options["port"], worker=not options["no_worker"])
+        else:
+            self._run_processes(options["host"], options["port"], worker=not options["no_worker"])
+
+    # --- one process ------------------------------------------------------------------------
+    def _run_embedded(self, host: str, port: int, *, worker: bool) -> None:
+        import uvicorn
+        from celery.beat import EmbeddedService
+        from celery.worker import WorkController
+
+        from apps.core.embedded import set_server_loop
+        from optrading.celery import app
+
+        work: Any = None
+        beat: Any = None
+        worker_thread: threading.Thread | None = None
+        if worker:
+            work = WorkController(
+                app=app,
+                pool_cls="solo",
+                concurrency=1,
+                queues=QUEUES,
+                without_heartbeat=True,
+                without_mingle=True,
+                without_gossip=True,
+                hostname="embedded@optrading",
+            )
+            worker_thread = threading.Thread(target=work.start, name="celery-worker", daemon=True)
+            worker_thread.start()
+            beat = EmbeddedService(app, thread=True, scheduler_cls=settings.CELERY_BEAT_SCHEDULER)
+            beat.start()
+
+        server = uvicorn.Server(
+            uvicorn.Config("optrading.asgi:application", host=host, port=port, lifespan="off", log_level="info")
+        )
+
+        async def serve() -> None:
+            set_server_loop(asyncio.get_running_loop())
+            try:
+                await server.serve()
+            finally:
+                set_server_loop(None)
+
+        try:
+            asyncio.run(serve())
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; that is a clean stop
+            pass
+        finally:
+            if beat is not None:
+                beat.stop()
+            if work is not None:
+                work.stop(in_sighandler=False)
+            if worker_thread is not None:
+                worker_thread.join(timeout=15)
+            self.stdout.write("optrading stopped")
+        if not server.started:
+            raise CommandError(f"the web server could not start on {host}:{port} (is the port in use?)")
+
+    # --- separate processes -----------------------------------------------------------------
+    def _run_processes(self, host: str, port: int, *, worker: bool) -> None:
+        commands = process_commands(host=host, port=port, worker=worker, ticker=settings.OPTRADING_KITE_TICKER)
+        env = os.environ.copy()
+        # One metrics directory for all processes, so /metrics on the web process also reports
+        # what the worker counted (prometheus_client multiprocess mode); emptied at each start.
+        metrics_dir = settings.VAR_DIR / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        stopping = False
+
+        def stop(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            for name, cmd in commands.items():
+                # Own process groups: the children stop when we tell them, in order, not all at once.
+                children[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
+                self.stdout.write(f"started {name} (pid {children[name].pid})")
+                self.stdout.flush()
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        raise CommandError(f"{name} exited with status {child.returncode}; stopping the platform")
+                time.sleep(0.5)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            for child in children.values():
+                try:
+                    child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
+            self.stdout.write("optrading stopped")
+
+
+def process_commands(*, host: str, port: int, worker: bool, ticker: bool) -> dict[str, list[str]]:
+    """The child processes of Redis mode: web, and unless ``worker`` is off, the Celery worker and beat;
+    with ``ticker``, ``kite_ticker`` too (its own process: KiteTicker needs Twisted's reactor)."""
+    python = sys.executable
+    commands = {
+        "web": [python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(port)],
+    }
+    if worker:
+        commands["worker"] = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "optrading",
+            "worker",
+            "-Q",
+            ",".join(QUEUES),
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+        ]
+        commands["beat"] = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "optrading",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--scheduler",
+            settings.CELERY_BEAT_SCHEDULER,
+        ]
+    if ticker:
+        commands["ticker"] = [python, str(settings.BASE_DIR / "manage.py"), "kite_ticker"]
+    return commands

@@ -1,0 +1,42 @@
+"""First-run setup shared by ``make run`` and ``runplatform --setup``: every step is idempotent."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+
+from apps.brokers.base import BrokerError, get_broker
+from apps.collection.services.instruments import instruments_sync
+from apps.market.services import underlyings_load
+from apps.platform.services.periodic_tasks import periodic_tasks_setup
+
+
+def admin_ensure(*, username: str = "admin") -> str | None:
+    """Create a local superuser when there is none; returns its generated password (shown once)."""
+    user_model = get_user_model()
+    if user_model.objects.filter(is_superuser=True).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user_model.objects.create_superuser(username=username, email="", password=password)
+    return password
+
+
+def platform_setup(*, say: Callable[[str], None]) -> None:
+    call_command("migrate", interactive=False, verbosity=0)
+    say("database migrated")
+    say(f"underlyings loaded: {underlyings_load()}")
+    try:
+        result = instruments_sync(broker=get_broker())
+        say(f"instruments synced: {result}")
+    except BrokerError as exc:
+        say(f"instruments NOT synced ({exc}); log in and run `python manage.py sync_instruments`")
+    schedule = periodic_tasks_setup()
+    say(f"periodic tasks: {schedule.created} created, {schedule.updated} updated, {schedule.removed} removed")
+    password = admin_ensure()
+    if password:
+        say(f"admin user created: username 'admin', password '{password}' (shown only this once)")
