@@ -1,6 +1,6 @@
 """Reference values end to end: import_bhavcopy (real NSE UDiFF rows of 27-Mar-2026) then analytics_report.
 
-Expected numbers: /work/shared/data/README.md ("Reference numbers computed from these fixtures"): settlement
+Expected numbers: tests/fixtures/exchange/README.md ("Reference numbers"), computed independently: settlement
 prices, OI and volume from the exchange file, r = 0.055, t = calendar days between the trade date and the expiry,
 both at the close.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,11 +16,12 @@ from django.core.management.base import CommandError
 
 from apps.analytics.models import ChainSnapshot
 from apps.marketdata.models import OptionQuote
+from tests.exchange_files import FO_BHAVCOPY
 from tests.factories.market import BankNiftyFactory, UnderlyingFactory
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse_fo_bhavcopy_udiff"
+DATA = FO_BHAVCOPY
 
 
 def _report(symbol: str, expiry: str) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,12 +14,11 @@ from apps.analytics.services import analytics_compute
 from apps.market.calendar import session_close
 from apps.marketdata.models import UnderlyingQuote
 from tests.analytics.conftest import build_chain
+from tests.exchange_files import INDIA_VIX_DAILY
 
 pytestmark = pytest.mark.django_db
 
-VIX_FILE = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse_indices"
-) / "india_vix_daily_2025-08-01_to_2026-09-04.csv"
+VIX_FILE = INDIA_VIX_DAILY
 
 
 def _vix_closes() -> list[tuple[date, float]]:
@@ -29,7 +27,7 @@ def _vix_closes() -> list[tuple[date, float]]:
 
 
 def test_it_ranks_the_published_india_vix_like_the_reference(nifty) -> None:
-    """Reference (shared/data/README.md): last 252 sessions to 2026-09-04 → IVR 8.16, IVP 16.33."""
+    """Reference (tests/fixtures/pricing/README.md): last 252 sessions to 2026-09-04 → IVR 8.16, IVP 16.33."""
     UnderlyingQuote.objects.bulk_create(
         UnderlyingQuote(underlying=nifty, minute=session_close(day), spot=24000.0, vix=close)
         for day, close in _vix_closes()

@@ -14,7 +14,7 @@ from tests.factories.marketdata import UnderlyingQuoteFactory
 
 pytestmark = pytest.mark.django_db
 
-# NSE participant-wise OI files (origin: tests/fixtures/exchange/participants, copied from shared/data).
+# NSE participant-wise OI files (origins: tests/fixtures/exchange/README.md).
 PARTICIPANTS = Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "participants"
 
 

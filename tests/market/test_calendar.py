@@ -16,6 +16,7 @@ from apps.market.calendar import (
     session_open,
 )
 from apps.market.clock import IST, to_ist
+from tests.exchange_files import INDIA_VIX_DAILY
 
 
 def ist(*args: int) -> datetime:
@@ -48,8 +49,7 @@ def test_it_matches_the_sessions_in_the_real_india_vix_history() -> None:
     every day in it (Muhurat 21-Oct-2025 aside) is a trading day."""
     import csv
 
-    path = "/work/shared/data/nse_indices/india_vix_daily_2025-08-01_to_2026-09-04.csv"
-    with open(path) as handle:
+    with INDIA_VIX_DAILY.open() as handle:
         days = {date.fromisoformat(row["date"]) for row in csv.DictReader(handle)}
     day, end = min(days), max(days)
     while day <= end:

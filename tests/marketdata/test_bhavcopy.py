@@ -1,4 +1,4 @@
-"""import_bhavcopy on real NSE UDiFF F&O bhavcopy excerpts (shared/data/nse_fo_bhavcopy_udiff; origin in its README)."""
+"""import_bhavcopy on real NSE UDiFF F&O bhavcopies (tests/fixtures/exchange/fo_bhavcopy; origins in its README)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from django.core.management.base import CommandError
 from apps.market.models import Instrument, Underlying
 from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
+from tests.exchange_files import FO_BHAVCOPY
 
 pytestmark = pytest.mark.django_db
 
-UDIFF = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nse_fo_bhavcopy_udiff"
+UDIFF = FO_BHAVCOPY
 CLOSE_27_MAR_2026 = datetime(2026, 3, 27, 10, 0, tzinfo=UTC)  # 15:30 IST
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from pricing import atm_iv, atm_strike, implied_volatility, iv_percentile, iv_rank, resolve_forward
+from tests.exchange_files import INDIA_VIX_DAILY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pricing"
 RATE = 0.055
@@ -76,7 +77,7 @@ def test_it_gives_the_call_25_74_beside_the_put_25_88_at_the_nifty_30_march_atm(
 
 
 def test_it_ranks_india_vix_of_4_september_2026_against_the_last_252_sessions() -> None:
-    with (FIXTURES / "india_vix_daily_2025-08-01_to_2026-09-04.csv").open(newline="") as handle:
+    with INDIA_VIX_DAILY.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[-1]["date"] == "2026-09-04"
     closes = [float(row["close"]) for row in rows][-252:]
