@@ -1,4 +1,4 @@
-"""Black-76 prices and analytic greeks on the forward, discounted at r (reference §2.2)."""
+"""Black-76 prices and analytic greeks on the forward, discounted at r (docs/conventions.md §2.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Black-Scholes on the spot at a fixed rate: the convention behind the IV column NSE publishes (§2.1).
+"""Black-Scholes on the spot at a fixed rate: the IV convention of NSE's option chain (docs/conventions.md §2.1).
 
 NSE's option chain solves Black-Scholes on the spot index with a constant 10 % rate and no dividends.
 That equals Black-76 on the synthetic forward S·e^{rT}, so both functions delegate to the Black-76 code.

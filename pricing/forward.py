@@ -1,4 +1,7 @@
-"""Usable prices, the forward per expiry, ATM strike and ATM IV, expected move (reference §2.2, §3.5, §3.6)."""
+"""Usable prices, the forward per expiry, ATM strike and ATM IV, expected move.
+
+Conventions: docs/conventions.md §2.2, §3.5, §3.6.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""IV rank and IV percentile over a constant-maturity IV series (reference §3.4).
+"""IV rank and IV percentile over a constant-maturity IV series (docs/conventions.md §3.4).
 
 The series is ordered oldest to newest and its last value is today; its length L is the lookback
-(252 sessions in the reference), today included. Non-finite history values are ignored.
+(252 sessions by docs/conventions.md §3.4), today included. Non-finite history values are ignored.
 """
 
 from __future__ import annotations

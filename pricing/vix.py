@@ -1,4 +1,4 @@
-"""India VIX by NSE's white-paper method (reference §2.3): model-free variance of two monthly expiries.
+"""India VIX by NSE's white-paper method (docs/conventions.md §2.3): model-free variance of two monthly expiries.
 
 Per expiry j (T in years from minutes, R the matching MIBOR, F the future of that expiry):
     K0 = the listed strike at or immediately below F;

@@ -1,4 +1,4 @@
-"""Time to expiry in years on the calendar-minute basis India VIX uses (§2.2 item 4)."""
+"""Time to expiry in years on the calendar-minute basis India VIX uses (docs/conventions.md §2.2 item 4)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,8 @@ def auth_event_record(
 
 def kite_login_start(*, request_id: str = "", state: str = "") -> str:
     """Kite's login page URL for this app; the user comes back to the app's redirect URL with a request token.
-    ``state`` rides along in Kite's ``redirect_params`` and is echoed back on the redirect (reference §2.1)."""
+    ``state`` rides along in Kite's ``redirect_params`` and is echoed back on the redirect
+    (docs/kite-protocol.md §2.1)."""
     config = _config_or_login_error(request_id=request_id)
     url: str = kite_client(config).login_url()
     if state:

@@ -1,6 +1,6 @@
 """The listed-expiry ladder of an underlying, from the dated expiry-weekday rules and the holiday calendar.
 
-Rule (reference §1.3): weeklies expire every rule weekday, monthlies on the last rule weekday of the month;
+Rule (docs/conventions.md §1.3): weeklies expire every rule weekday, monthlies on the last rule weekday of the month;
 an expiry that falls on a non-trading day moves to the previous trading day. The last weekly of a month
 *is* the monthly. The instruments dump remains the source of truth; this ladder is what the simulated
 market lists and what tests check the rules with. Pure Python, no Django.

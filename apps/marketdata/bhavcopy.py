@@ -1,6 +1,6 @@
 """Import an NSE/BSE F&O UDiFF bhavcopy as an end-of-day chain snapshot at the session close of its trade date.
 
-Conventions (domain reference §6.1, §1.4):
+Conventions (docs/conventions.md §6.1, §1.4):
 * Instruments are keyed by (exchange, FinInstrmNm); instrument_token = FinInstrmId·256 + 2 (NFO) / + 5 (BFO).
   Tradingsymbols are never parsed: expiry, strike, type and lot come from their own columns.
 * last_price = SttlmPric (untraded options' ClsPric is stale), close_price = PrvsClsgPric, spot = UndrlygPric.

@@ -1,8 +1,9 @@
 """The double's market: an instruments dump and live full quotes shaped exactly like Kite's.
 
-Generated, not copied: index rows use the real Kite tokens and symbols (reference/kite-connect.md §4.2,
-indian-markets.md §1.6); derivative rows follow Kite's token structure ((exchange_token << 8) | segment)
-and tradingsymbol formats (§4.3); lot sizes and strike steps are those of the 2026 dumps. Expiries are
+Generated, not copied: index rows use the real Kite tokens and symbols (docs/kite-protocol.md §4.2,
+docs/conventions.md §1.6); derivative rows follow Kite's token structure ((exchange_token << 8) | segment)
+and tradingsymbol formats (docs/kite-protocol.md §4.3); lot sizes and strike steps are those of the 2026 dumps.
+Expiries are
 listed relative to the double's clock (NIFTY weekly on Tuesdays, SENSEX on Thursdays, monthly on the
 last such weekday), ignoring holidays. Prices come from Black-76 on a slowly moving spot, so every
 minute differs and calls/puts stay arbitrage-consistent.

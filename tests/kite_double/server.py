@@ -1,6 +1,6 @@
 """A Kite Connect v3 REST double on a loopback port, for driving the real pykiteconnect client.
 
-It follows reference/kite-connect.md §10.1: served at the root; a Content-Type on every reply; error
+It follows docs/kite-protocol.md §10.1: served at the root; a Content-Type on every reply; error
 bodies with status/message/error_type; single-use request tokens with a TTL and checksum check; one
 access token per app (a new session kills the previous token); tokens die at the next 06:00 IST by an
 injectable clock; repeated ``i`` keys with the 500/1000 limits; unknown keys silently absent; CSV

@@ -1,6 +1,6 @@
 """A Kite Connect WebSocket (KiteTicker) double on a loopback port, for driving a real ticker client.
 
-It follows reference/kite-connect.md §7 and the §10.2 checklist. Handshakes need ``?api_key&access_token``
+It follows docs/kite-protocol.md §7 and the §10.2 checklist. Handshakes need ``?api_key&access_token``
 valid on the REST double it shares state with (403 otherwise). A 4th simultaneous connection per api_key
 gets 429. Client text messages ``{"a": "subscribe" | "unsubscribe" | "mode", "v": ...}`` are parsed, with
 3000 tokens per connection. Binary frames are big-endian per §7.2, priced from the REST double's book at

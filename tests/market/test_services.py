@@ -43,7 +43,7 @@ class DumpBroker(Broker):
         raise NotImplementedError
 
 
-# Real rows from Kite dumps, parsed as pykiteconnect does (reference kite-connect.md §4.2, §4.5).
+# Real rows from Kite dumps, parsed as pykiteconnect does (docs/kite-protocol.md §4.2, §4.5).
 KITE_ROWS: list[dict[str, Any]] = [
     {"instrument_token": 738561, "exchange_token": "2885", "tradingsymbol": "RELIANCE", "name": "RELIANCE INDUSTRIES",
      "last_price": 0.0, "expiry": "", "strike": 0.0, "tick_size": 0.05, "lot_size": 1, "instrument_type": "EQ",

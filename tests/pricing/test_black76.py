@@ -17,7 +17,7 @@ fd_vols = st.floats(min_value=0.05, max_value=1.5)
 
 
 def textbook_black76(forward: float, strike: float, t: float, r: float, sigma: float, is_call: bool) -> float:
-    """The §2.2 formula written out independently of the implementation."""
+    """The docs/conventions.md §2.2 formula written out independently of the implementation."""
     d1 = (math.log(forward / strike) + 0.5 * sigma * sigma * t) / (sigma * math.sqrt(t))
     d2 = d1 - sigma * math.sqrt(t)
     if is_call:

@@ -1,4 +1,4 @@
-"""OI build-up classification per contract (reference §3.3), with a dead band.
+"""OI build-up classification per contract (docs/conventions.md §3.3), with a dead band.
 
 ΔP = last - previous close, ΔOI = OI - previous session's closing OI. A contract is "neutral" when
 |ΔOI| < 0.5 % of its OI or |ΔP| < 1 tick; otherwise the signs of ΔP and ΔOI pick the label. Missing inputs → "".

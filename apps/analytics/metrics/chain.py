@@ -1,4 +1,4 @@
-"""Open-interest and volume metrics over one expiry's listed strikes (reference §3.1, §3.2)."""
+"""Open-interest and volume metrics over one expiry's listed strikes (docs/conventions.md §3.1, §3.2)."""
 
 from __future__ import annotations
 

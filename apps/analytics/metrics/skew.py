@@ -1,4 +1,4 @@
-"""25-delta risk reversal and butterfly with forward, undiscounted deltas (reference §3.7).
+"""25-delta risk reversal and butterfly with forward, undiscounted deltas (docs/conventions.md §3.7).
 
 RR25 = sigma(Δc = +0.25) - sigma(Δp = -0.25); BF25 = (sigma25c + sigma25p)/2 - sigma_ATM.
 IV is interpolated linearly in delta between

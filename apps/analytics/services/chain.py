@@ -1,4 +1,4 @@
-"""Chain analytics per expiry at one minute, from the per-quote results (reference §3)."""
+"""Chain analytics per expiry at one minute, from the per-quote results (docs/conventions.md §3)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def chain_metrics(frame: ChainFrame, results: QuoteResults, *, position: int, in
         straddle = clean(call_price[at] + put_price[at])
     expected = clean(pricing.expected_move(forward, atm_iv, t)) if atm_iv is not None and t > 0 else None
 
-    both = legs.both  # PCRs over the strikes where both legs are listed (reference §3.1).
+    both = legs.both  # PCRs over the strikes where both legs are listed (docs/conventions.md §3.1).
     pcr_oi = put_call_ratio(call_oi[both], put_oi[both])
     pcr_volume = put_call_ratio(call_vol[both], put_vol[both])
     doi_known = both & np.isfinite(call_doi) & np.isfinite(put_doi)

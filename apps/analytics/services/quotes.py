@@ -88,7 +88,7 @@ def strike_legs(frame: ChainFrame, expiry_position: int) -> StrikeLegs:
 
 def analysed_prices(frame: ChainFrame) -> tuple[NDArray, NDArray, NDArray]:
     """(price, iv_source, usable) per row: mid/last by the 30 % rule; bhavcopy rows use the settlement price,
-    usable for the forward only when the contract traded (the reference convention)."""
+    usable for the forward only when the contract traded (docs/conventions.md §2.2)."""
     price, source, usable = pricing.usable_price(frame.last, frame.bid, frame.ask, frame.volume)
     price = np.asarray(price, dtype=float).copy()
     source = np.asarray(source, dtype=object).copy()
@@ -113,7 +113,7 @@ def expiry_inputs(
     rate: float,
     futures: dict[date, float],
 ) -> list[ExpiryInputs]:
-    """The forward of each expiry by the §2.2 rule (parity → same-expiry future → carry)."""
+    """The forward of each expiry by the docs/conventions.md §2.2 rule (parity → same-expiry future → carry)."""
     out = []
     for position, expiry in enumerate(frame.expiries):
         legs = strike_legs(frame, position)

@@ -1,6 +1,6 @@
 """Which instrument tokens go on which KiteTicker connection (pure).
 
-Kite allows 3000 tokens per WebSocket connection and 3 connections per API key (reference §7.1), so a
+Kite allows 3000 tokens per WebSocket connection and 3 connections per API key (docs/kite-protocol.md §7.1), so a
 full-chain archive of five indices needs more than one connection. Assignments are sticky: a token
 stays on its connection while it is wanted (no needless unsubscribe/subscribe churn when the ATM moves),
 new tokens fill the connections in order, and what does not fit in all of them is reported, most

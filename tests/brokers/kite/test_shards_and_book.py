@@ -70,7 +70,7 @@ def test_a_full_tick_becomes_a_kite_quote_with_ist_times_and_no_padding() -> Non
     assert quote["volume"] == 130000 and quote["oi"] == 6500 and quote["average_price"] == 101.5
     assert quote["buy_quantity"] == 650 and quote["last_quantity"] == 65
     assert quote["net_change"] == pytest.approx(3.25)  # absolute, from ohlc.close; the tick's change is 3.25 %
-    # epoch 1790227501 is 2026-09-24 10:55:01 IST whatever zone this host runs in (reference §7.3)
+    # epoch 1790227501 is 2026-09-24 10:55:01 IST whatever zone this host runs in (docs/kite-protocol.md §7.3)
     assert quote["timestamp"] == datetime(2026, 9, 24, 10, 55, 1)
     assert quote["last_trade_time"] == datetime(2026, 9, 24, 10, 54, 50)
     assert quote["depth"] == {

@@ -2,7 +2,7 @@
 and over a real socket it enforces Kite's handshake, limits, subscription messages and heartbeats.
 
 The socket tests use websockets' sync client, not pykiteconnect's Twisted ticker, because one Twisted
-reactor per process cannot be restarted (reference/kite-connect.md §7.3).
+reactor per process cannot be restarted (docs/kite-protocol.md §7.3).
 """
 
 from __future__ import annotations
