@@ -96,14 +96,29 @@ class Broker(abc.ABC):
     def __init__(self, *, rate_limiter: RateLimiter | None = None):
         self.rate_limiter = rate_limiter or LocalRateLimiter()
 
-    @abc.abstractmethod
     def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
-        """The instruments dump (all exchanges, or one)."""
+        """The instruments dump (all exchanges, or one), paced like every public call."""
+        self.rate_limiter.acquire("other")
+        return self._instruments(exchange)
 
-    @abc.abstractmethod
     def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         """Full quotes for at most 500 keys. ``minute`` is the market minute being collected;
-        a live broker ignores it (it can only return now), a simulated one prices at it."""
+        a live broker ignores it (it can only return now), a simulated one prices at it.
+
+        Every call takes a slot from the rate limiter first, whoever calls it, so no caller can
+        exceed the broker's rate (Kite: one quote call a second per API key)."""
+        if not keys:
+            return {}
+        self.rate_limiter.acquire("quote")
+        return self._quote(keys, minute=minute)
+
+    @abc.abstractmethod
+    def _instruments(self, exchange: str | None) -> list[InstrumentRow]:
+        """The implementation's unpaced dump."""
+
+    @abc.abstractmethod
+    def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+        """The implementation's unpaced quote call."""
 
     @abc.abstractmethod
     def collection_minute(self, *, last_collected: datetime | None, now: datetime) -> datetime:
@@ -116,7 +131,6 @@ class Broker(abc.ABC):
     def quote_many(self, keys: Sequence[str], *, minute: datetime) -> Iterator[dict[str, QuoteDict]]:
         """Quotes in batches of at most 500 keys, each call paced by the rate limiter."""
         for batch in quote_batches(keys):
-            self.rate_limiter.acquire("quote")
             yield self.quote(batch, minute=minute)
 
 

@@ -33,10 +33,10 @@ class DumpBroker(Broker):
         super().__init__()
         self.rows = list(rows)
 
-    def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
+    def _instruments(self, exchange: str | None) -> list[InstrumentRow]:
         return [dict(row) for row in self.rows if exchange is None or row.get("exchange") == exchange]
 
-    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+    def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         return {}
 
     def collection_minute(self, *, last_collected: datetime | None, now: datetime) -> datetime:

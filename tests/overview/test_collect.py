@@ -29,9 +29,9 @@ class CountingBroker(SimulatedBroker):
         super().__init__(**kwargs)
         self.calls: list[int] = []
 
-    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, Any]:
+    def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, Any]:
         self.calls.append(len(keys))
-        return super().quote(keys, minute=minute)
+        return super()._quote(keys, minute=minute)
 
 
 @pytest.fixture

@@ -108,21 +108,18 @@ class KiteBroker(Broker):
 
     # --- Broker interface --------------------------------------------------------------------
 
-    def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
+    def _instruments(self, exchange: str | None) -> list[InstrumentRow]:
         """pykiteconnect's parsed dump, unchanged. Sent with the session's token when there is one
         (the dump itself does not need it)."""
         session, _ = self.usable_session()
-        self.rate_limiter.acquire("other")
         rows: list[InstrumentRow] = self._call(session, lambda kite: kite.instruments(exchange), kind="other")
         return rows
 
-    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+    def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         """Live full quotes (``minute`` is ignored: Kite only knows now). Keys Kite has no data for are absent."""
         session, reason = self.usable_session()
         if session is None:
             raise KiteNoSessionError(reason)
-        if not keys:
-            return {}
         raw: dict[str, Any] = self._call(session, lambda kite: kite.quote(list(keys)), kind="quote")
         return {key: quote_normalise(value) for key, value in raw.items()}
 

@@ -52,10 +52,10 @@ class TickBroker(Broker):
     def ready(self) -> tuple[bool, str]:
         return self._connected()
 
-    def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
+    def _instruments(self, exchange: str | None) -> list[InstrumentRow]:
         raise PermanentBrokerError("The tick stream has no instruments dump; sync_instruments uses Kite's REST API.")
 
-    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+    def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         tokens = instrument_tokens_by_key(keys)
         self.requested.update(tokens)
         quotes = self.book.quotes(tokens.values())

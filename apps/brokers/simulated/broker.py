@@ -94,7 +94,7 @@ class SimulatedBroker(Broker):
         """The simulated date whose listing ``instruments()`` returns: the first session the clock simulates."""
         return self._as_of or last_completed_session_day(self._clock())
 
-    def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
+    def _instruments(self, exchange: str | None) -> list[InstrumentRow]:
         rows = instrument_rows(self.as_of())
         return [dict(row) for row in rows if exchange is None or row["exchange"] == exchange]
 
@@ -104,7 +104,7 @@ class SimulatedBroker(Broker):
             contract = contracts_by_key(self.as_of()).get(key)
         return contract
 
-    def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
+    def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         if len(keys) > QUOTE_BATCH_SIZE:
             raise PermanentBrokerError(TOO_MANY_TOKENS, code="too_many_tokens")
         ref = minute_ref(minute)

@@ -270,7 +270,6 @@ def _quote_all(
     transient errors). A missing session stops the run."""
     result: dict[str, QuoteDict] = {}
     for batch in quote_batches(keys):
-        broker.rate_limiter.acquire("quote")
         run.quote_calls += 1
         try:
             result.update(broker.quote(batch, minute=minute))
