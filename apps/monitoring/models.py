@@ -18,7 +18,14 @@ class ErrorEvent(models.Model):
 
     class Meta:
         ordering = ["-last_seen"]
-        indexes = [models.Index(fields=["component", "code", "resolved"], name="errorevent_open_lookup")]
+        constraints = [
+            # One open event per (component, code): recording it again counts on that row (an upsert), so two
+            # workers hitting the same fault at once cannot open it twice.
+            models.UniqueConstraint(
+                fields=["component", "code"], condition=models.Q(resolved=False), name="errorevent_one_open"
+            ),
+        ]
+        indexes = [models.Index(fields=["resolved", "-last_seen"], name="errorevent_open_latest")]
 
     def __str__(self) -> str:
         return f"{self.component}/{self.code} x{self.count}"

@@ -65,6 +65,8 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     status: int = 0
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (monotonic seconds), to check the client's pacing."""
 
 
 @dataclass

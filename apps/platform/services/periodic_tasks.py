@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from optrading.schedules import PREFIX, Entry, schedule
@@ -16,10 +18,11 @@ class ScheduleResult:
     removed: int
 
 
-def periodic_tasks_setup(*, entries: list[Entry] | None = None) -> ScheduleResult:
-    """Write the schedule to django-celery-beat's tables. Running it again changes nothing; our
-    entries that are no longer in the code are removed; entries made by hand are left alone."""
-    entries = schedule() if entries is None else entries
+def periodic_tasks_setup(*, now: datetime | None = None, entries: list[Entry] | None = None) -> ScheduleResult:
+    """Write the schedule as of ``now`` to django-celery-beat's tables. Running it again changes nothing;
+    our entries that are no longer in the code (yesterday's collect lines) are removed; entries made by
+    hand are left alone."""
+    entries = schedule(now=now or timezone.now()) if entries is None else entries
     created = updated = 0
     with transaction.atomic():
         for entry in entries:
@@ -41,8 +44,8 @@ def periodic_tasks_setup(*, entries: list[Entry] | None = None) -> ScheduleResul
                     minute=entry.crontab.get("minute", "*"),
                     hour=entry.crontab.get("hour", "*"),
                     day_of_week=entry.crontab.get("day_of_week", "*"),
-                    day_of_month="*",
-                    month_of_year="*",
+                    day_of_month=entry.crontab.get("day_of_month", "*"),
+                    month_of_year=entry.crontab.get("month_of_year", "*"),
                     timezone="Asia/Kolkata",
                 )
             task, was_created = PeriodicTask.objects.get_or_create(name=PREFIX + entry.name, defaults=defaults)
