@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -23,6 +23,7 @@ from apps.analytics.signals import analytics_committed
 from apps.collection.signals import collection_committed
 from apps.core.embedded import run_on_server_loop
 from apps.market.models import Underlying
+from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
 from apps.marketdata.selectors import chain_expiries_at, chain_expiry_for_bucket, chain_minute_at, chain_quotes
 
@@ -148,30 +149,20 @@ class ErrorMessage(TypedDict):
 
 
 def _row(quote: OptionQuote) -> ChainRow:
+    """One leg as the feed sends it: its key and contract, then the leg columns of ``legs.CHAIN``."""
     close = quote.close_price
-    return ChainRow(
-        key=f"{quote.expiry.isoformat()}:{quote.strike:g}:{quote.option_type}",
-        tradingsymbol=quote.instrument.tradingsymbol,
-        expiry=quote.expiry.isoformat(),
-        strike=quote.strike,
-        option_type=quote.option_type,
-        strike_offset=quote.strike_offset,
-        last_price=quote.last_price,
-        average_price=quote.average_price,
-        close_price=close,
-        change=round(quote.last_price - close, 2) if close is not None else None,
-        volume=quote.volume,
-        oi=quote.oi,
-        oi_change=quote.oi_change,
-        bid=quote.bid,
-        ask=quote.ask,
-        iv=quote.iv,
-        delta=quote.delta,
-        gamma=quote.gamma,
-        theta=quote.theta,
-        vega=quote.vega,
-        buildup=quote.buildup,
-    )
+    row: dict[str, Any] = {
+        "key": f"{quote.expiry.isoformat()}:{quote.strike:g}:{quote.option_type}",
+        "tradingsymbol": quote.instrument.tradingsymbol,
+        "expiry": quote.expiry.isoformat(),
+        "strike": quote.strike,
+        "option_type": quote.option_type,
+        "strike_offset": quote.strike_offset,
+        "close_price": close,
+        "change": round(quote.last_price - close, 2) if close is not None else None,
+        **{name: getattr(quote, name) for name in legs.CHAIN},
+    }
+    return cast(ChainRow, row)
 
 
 def _message(*, symbol: str, bucket: str, minute: datetime, quotes: list[OptionQuote]) -> ChainMessage:

@@ -3,28 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.core.admin_mixins import ReadOnlyAdmin
+from apps.marketdata import legs
 from apps.marketdata.models import CollectionRun, OptionQuote, UnderlyingQuote
 
 
 @admin.register(OptionQuote)
 class OptionQuoteAdmin(ReadOnlyAdmin):
-    list_display = [
-        "minute",
-        "underlying",
-        "expiry",
-        "strike",
-        "option_type",
-        "expiry_bucket",
-        "strike_offset",
-        "last_price",
-        "bid",
-        "ask",
-        "volume",
-        "oi",
-        "iv",
-        "delta",
-        "source",
-    ]
+    list_display = [name for name in (*legs.IDENTITY, *legs.CHAIN) if name != "instrument"]
     list_filter = ["underlying", "option_type", "expiry_bucket", "source", "expiry"]
     search_fields = ["instrument__tradingsymbol"]
     date_hierarchy = "minute"

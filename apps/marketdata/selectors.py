@@ -15,6 +15,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from apps.market.clock import ist_day_bounds
 from apps.market.models import Instrument, InstrumentType, Underlying
+from apps.marketdata import legs
 from apps.marketdata.models import CollectionRun, OptionQuote, UnderlyingQuote
 
 
@@ -126,36 +127,11 @@ EXPORT_QUOTE_FIELDS: tuple[str, ...] = (
     "underlying__symbol",
     "instrument__tradingsymbol",
     "instrument__instrument_token",
-    "expiry",
-    "expiry_bucket",
-    "strike",
-    "option_type",
-    "strike_offset",
-    "source",
-    "last_price",
-    "average_price",
-    "close_price",
-    "bid",
-    "bid_qty",
-    "ask",
-    "ask_qty",
-    "volume",
-    "oi",
-    "oi_change",
-    "oi_day_high",
-    "oi_day_low",
-    "spot",
-    "forward",
-    "iv",
-    "iv_source",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "rho",
-    "buildup",
-    "quality_flags",
+    *(name for name in legs.IDENTITY if name not in ("minute", "instrument", "underlying")),
+    *legs.MARKET,
+    *legs.ANALYTICS,
 )
+"""Every stored column of a leg, with the underlying's symbol and the instrument's tradingsymbol and token."""
 
 
 def quote_export_rows(
@@ -172,21 +148,7 @@ def quote_export_rows(
     yield from ordered.values(*fields).iterator(chunk_size=5000)
 
 
-CHAIN_LEG_FIELDS: tuple[str, ...] = (
-    "last_price",
-    "average_price",
-    "bid",
-    "ask",
-    "volume",
-    "oi",
-    "oi_change",
-    "iv",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "buildup",
-)
+CHAIN_LEG_FIELDS = legs.CHAIN
 
 
 def chain_export_rows(*, day: date, underlying: Underlying) -> Iterator[dict[str, Any]]:

@@ -73,3 +73,11 @@ def test_it_republishes_the_chain_after_analytics_commits() -> None:
 def test_it_names_groups_by_symbol_and_bucket() -> None:
     assert chain_group(symbol="NIFTY", bucket="this_week") == "chain.NIFTY.this_week"
     assert analytics_group(symbol="SENSEX") == "analytics.SENSEX"
+
+
+def test_a_feed_row_carries_exactly_the_chain_leg_columns() -> None:
+    from apps.live.publisher import ChainRow
+    from apps.marketdata import legs
+
+    contract = {"key", "tradingsymbol", "expiry", "strike", "option_type", "strike_offset", "close_price", "change"}
+    assert set(ChainRow.__annotations__) == contract | set(legs.CHAIN)

@@ -127,12 +127,14 @@ def test_importing_twice_changes_nothing() -> None:
 def test_it_keeps_a_quote_collected_live_at_the_same_minute() -> None:
     _import(UDIFF / "NIFTY_20260327.csv")
     OptionQuote.objects.filter(instrument__tradingsymbol="NIFTY26MAR22800CE").update(source="collected", last_price=1.0)
+    OptionQuote.objects.filter(source="bhavcopy").delete()  # as if only that quote had been collected live
 
     out = _import(UDIFF / "NIFTY_20260327.csv")
 
     live = _quote("NIFTY26MAR22800CE")
-    assert (live.source, live.last_price) == ("collected", 1.0)
-    assert "1 quotes collected live at that minute were kept" in out
+    assert (live.source, live.last_price) == ("collected", 1.0)  # the first writer keeps the minute
+    assert "2122 option quotes (NIFTY 2122)" in out
+    assert "1 quotes already archived at that minute were kept (the first writer keeps a minute)" in out
     assert OptionQuote.objects.count() == 2123
 
 

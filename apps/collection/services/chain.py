@@ -30,6 +30,7 @@ from apps.market.clock import to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.market.strikes import parse_offsets
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, QuoteSource, UnderlyingQuote
+from apps.marketdata.services.quote_store import quotes_store
 from apps.monitoring.metrics import record_broker_error, record_collection
 from apps.monitoring.services import error_record
 
@@ -179,14 +180,10 @@ def chain_collect(
 
     stored_ids = [row.underlying_id for row in underlying_rows]
     with transaction.atomic():
-        # ignore_conflicts keeps the first copy of a minute; count what this run really added.
-        stored = OptionQuote.objects.filter(minute=minute, underlying_id__in=stored_ids)
-        before = stored.count()
-        OptionQuote.objects.bulk_create(option_rows, ignore_conflicts=True, batch_size=1000)
-        UnderlyingQuote.objects.bulk_create(underlying_rows, ignore_conflicts=True)
+        result = quotes_store(options=option_rows, underlyings=underlying_rows)  # the first writer keeps a minute
         run.instruments_received = sum(1 for k in quotes if k not in failed_keys)
         run.instruments_missing = sum(len(o.missing) for o in outcomes.values())
-        run.quotes_stored = stored.count() - before
+        run.quotes_stored = result.options_stored
         run.details = {
             symbol: {"error": o.error, "missing": o.missing[:50], "missing_count": len(o.missing)}
             for symbol, o in outcomes.items()

@@ -16,6 +16,7 @@ from apps.brokers.base import Broker, InstrumentRow
 from apps.core.errors import ApplicationError
 from apps.market.clock import to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
+from apps.market.services import instruments_upsert
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,22 +35,6 @@ INSTRUMENT_COLUMNS = (
     "segment",
     "exchange",
 )
-COMPARED_FIELDS = (
-    "instrument_token",
-    "exchange_token",
-    "name",
-    "segment",
-    "underlying_id",
-    "expiry",
-    "strike",
-    "instrument_type",
-    "lot_size",
-    "tick_size",
-    "active",
-)
-UPDATE_FIELDS = [name.removesuffix("_id") if name == "underlying_id" else name for name in COMPARED_FIELDS] + [
-    "synced_at"
-]
 DERIVATIVE_TYPES = {InstrumentType.CE.value, InstrumentType.PE.value, InstrumentType.FUT.value}
 BATCH_SIZE = 2000
 
@@ -218,45 +203,36 @@ def instruments_sync(
     result = SyncResult(per_exchange={exchange: ExchangeCounts() for exchange in exchanges})
     with transaction.atomic():
         links = _underlying_links()
-        existing = {
-            (values["exchange"], values["tradingsymbol"]): values
-            for values in Instrument.objects.filter(exchange__in=exchanges).values(
-                "pk", "exchange", "tradingsymbol", *COMPARED_FIELDS
+        active_before = {
+            (exchange, symbol): pk
+            for pk, exchange, symbol in Instrument.objects.filter(exchange__in=exchanges, active=True).values_list(
+                "pk", "exchange", "tradingsymbol"
             )
         }
-        to_write: list[Instrument] = []
-        listed_keys: set[tuple[str, str]] = set()
-        for exchange, rows in downloaded.items():
-            counts = result.per_exchange[exchange]
-            counts.listed = len(rows)
-            for row in rows:
-                key = (exchange, row["tradingsymbol"])
-                listed_keys.add(key)
+        rows: list[dict[str, Any]] = []
+        for exchange, listed in downloaded.items():
+            result.per_exchange[exchange].listed = len(listed)
+            for row in listed:
                 row["underlying_id"] = links.get((row["segment"], row["name"])) if row["name"] else None
                 row["active"] = row["expiry"] is None or row["expiry"] >= today
-                current = existing.get(key)
-                if current is not None and all(current[name] == row[name] for name in COMPARED_FIELDS):
-                    counts.unchanged += 1
-                    continue
-                if current is None:
-                    counts.created += 1
-                elif current["active"] and not row["active"]:
-                    counts.deactivated += 1  # still listed, but expired
-                else:
-                    counts.updated += 1
-                to_write.append(Instrument(synced_at=now, **row))
-        for batch in _batches(to_write, BATCH_SIZE):
-            Instrument.objects.bulk_create(
-                batch,
-                update_conflicts=True,
-                unique_fields=["exchange", "tradingsymbol"],
-                update_fields=UPDATE_FIELDS,
-            )
-        stale = [(key, values["pk"]) for key, values in existing.items() if values["active"] and key not in listed_keys]
-        for (exchange, _), _pk in stale:
+                rows.append(row)
+        upsert = instruments_upsert(rows=rows, now=now)
+        for key in upsert.created:
+            result.per_exchange[key[0]].created += 1
+        for key in upsert.unchanged:
+            result.per_exchange[key[0]].unchanged += 1
+        active_now = {(row["exchange"], row["tradingsymbol"]): row["active"] for row in rows}
+        for key in upsert.changed:
+            expired = upsert.before[key]["active"] and not active_now[key]  # still listed, but expired
+            counts = result.per_exchange[key[0]]
+            if expired:
+                counts.deactivated += 1
+            else:
+                counts.updated += 1
+        stale = {key: pk for key, pk in active_before.items() if key not in active_now}  # no longer listed
+        for exchange, _ in stale:
             result.per_exchange[exchange].deactivated += 1
-        stale_pks: list[int] = [int(pk) for _, pk in stale]
-        for pk_batch in _batches(stale_pks, BATCH_SIZE):
+        for pk_batch in _batches(list(stale.values()), BATCH_SIZE):
             Instrument.objects.filter(pk__in=pk_batch).update(active=False, synced_at=now)
         result.spot_linked = _link_spot_instruments()
     for counts in result.per_exchange.values():

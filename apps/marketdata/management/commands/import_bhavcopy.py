@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.errors import ApplicationError
 from apps.market.clock import to_ist
-from apps.marketdata.bhavcopy import bhavcopy_import
+from apps.marketdata.services.bhavcopy import bhavcopy_import
 
 
 class Command(BaseCommand):
@@ -42,6 +42,9 @@ class Command(BaseCommand):
                 "(SttlmPric of expiring rows is the underlying's settlement value)."
             )
         if result.kept_collected:
-            self.stdout.write(f"  {result.kept_collected} quotes collected live at that minute were kept.")
+            self.stdout.write(
+                f"  {result.kept_collected} quotes already archived at that minute were kept (the first writer "
+                "keeps a minute)."
+            )
         if result.skipped_symbols:
             self.stdout.write(f"  skipped underlyings not configured here: {', '.join(result.skipped_symbols)}")

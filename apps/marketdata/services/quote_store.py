@@ -1,0 +1,116 @@
+"""The one way quotes enter the archive: live collection, live ticks, the bhavcopy importer and replay all
+call ``quotes_store``.
+
+**The first-writer rule.** A row is unique per (instrument, minute) for options and per (underlying, minute)
+for underlyings. The first writer of a key keeps it: a later write of the same key, from any source (a
+redelivered task, the tick stream and quote collection racing for one minute, a bhavcopy imported twice or
+after live collection), stores nothing and changes nothing. So storing a minute twice is harmless, and the
+archive holds what was seen first.
+
+On PostgreSQL the rows go through a binary COPY into a temporary staging table and one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which both makes the bulk path fast and counts
+exactly what this call stored; elsewhere (the embedded SQLite) ``bulk_create(ignore_conflicts=True)``.
+Either way nothing commits unless the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Q
+from psycopg.types.json import Jsonb
+
+from apps.marketdata.models import OptionQuote, UnderlyingQuote
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    options_stored: int
+    options_kept: int
+    """Option rows not written because an earlier writer holds that (instrument, minute)."""
+    underlyings_stored: int
+    underlyings_kept: int
+
+
+def quotes_store(*, options: Sequence[OptionQuote], underlyings: Sequence[UnderlyingQuote]) -> StoreResult:
+    """Store new rows by the first-writer rule; call inside the caller's transaction."""
+    options_stored = _insert_new(OptionQuote, options, conflict=("instrument_id", "minute"))
+    underlyings_stored = _insert_new(UnderlyingQuote, underlyings, conflict=("underlying_id", "minute"))
+    return StoreResult(
+        options_stored=options_stored,
+        options_kept=len(options) - options_stored,
+        underlyings_stored=underlyings_stored,
+        underlyings_kept=len(underlyings) - underlyings_stored,
+    )
+
+
+def _insert_new(model: type[models.Model], rows: Sequence[models.Model], *, conflict: tuple[str, str]) -> int:
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        return _copy_insert(model, rows, conflict=conflict)
+    return _bulk_insert(model, rows, conflict=conflict)
+
+
+def _bulk_insert(model: type[models.Model], rows: Sequence[models.Model], *, conflict: tuple[str, str]) -> int:
+    """Counted before and after on the keys' minutes (the embedded mode has a single writer)."""
+    owner = conflict[0]
+    minutes = {getattr(row, "minute") for row in rows}  # noqa: B009 - both models have it, the base does not
+    owners = {getattr(row, owner) for row in rows}
+    manager = model._default_manager
+    scope = manager.filter(Q(minute__in=minutes) & Q(**{f"{owner}__in": owners}))
+    before = scope.count()
+    manager.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return scope.count() - before
+
+
+def _columns(model: type[models.Model]) -> list[tuple[models.Field[Any, Any], str]]:
+    """(field, column) of every stored field but the primary key."""
+    return [(field, field.column) for field in model._meta.concrete_fields if not field.primary_key and field.column]
+
+
+def _copy_insert(model: type[models.Model], rows: Sequence[models.Model], *, conflict: tuple[str, str]) -> int:
+    columns = _columns(model)
+    fields = [field for field, _ in columns]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    stage = quote(f"_stage_{model._meta.db_table}")
+    names = ", ".join(quote(column) for _, column in columns)
+    target = ", ".join(quote(name) for name in conflict)
+    json_columns = {index for index, field in enumerate(fields) if isinstance(field, models.JSONField)}
+    # The staging rows live until the end of the transaction: one is needed even when the caller has none.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608 - model identifiers
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+        types = _column_types(cursor, stage, [column for _, column in columns])
+        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                values = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+                for index in json_columns:
+                    values[index] = Jsonb(getattr(row, fields[index].attname))
+                copy.write_row(values)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608 - model identifiers
+            f"ON CONFLICT ({target}) DO NOTHING RETURNING 1"
+        )
+        stored = len(cursor.fetchall())
+        cursor.execute(f"TRUNCATE {stage}")
+    return stored
+
+
+def _column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
+    """PostgreSQL type oids of ``columns`` of ``table``, in order, for a binary COPY."""
+    cursor.execute(
+        "SELECT attname, atttypid::int FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [table],
+    )
+    by_name = dict(cursor.fetchall())
+    return [by_name[column] for column in columns]

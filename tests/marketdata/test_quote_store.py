@@ -1,0 +1,70 @@
+"""The one quote write path: the first writer keeps a minute, counts are exact, a bad row stores nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
+from apps.marketdata.services.quote_store import quotes_store
+from tests.factories.market import BankNiftyFactory
+from tests.factories.marketdata import MINUTE, OptionQuoteFactory, UnderlyingQuoteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _unsaved(quote: OptionQuote, **changes: object) -> OptionQuote:
+    fields = {f.attname: getattr(quote, f.attname) for f in OptionQuote._meta.concrete_fields if not f.primary_key}
+    return OptionQuote(**{**fields, **changes})
+
+
+@pytest.fixture
+def legs() -> list[OptionQuote]:
+    """Three legs of one chain, saved only to get their instruments; then removed from the archive."""
+    saved = [OptionQuoteFactory(strike=strike) for strike in (22900.0, 23000.0, 23100.0)]
+    rows = [_unsaved(q, quality_flags=["zero_bid"]) for q in saved]
+    OptionQuote.objects.all().delete()
+    return rows
+
+
+def test_it_stores_new_rows_and_counts_them(legs: list[OptionQuote]) -> None:
+    spot = UnderlyingQuoteFactory.build(underlying=legs[0].underlying)
+    result = quotes_store(options=legs, underlyings=[spot])
+
+    assert (result.options_stored, result.options_kept, result.underlyings_stored) == (3, 0, 1)
+    stored = OptionQuote.objects.order_by("strike")
+    assert [q.strike for q in stored] == [22900.0, 23000.0, 23100.0]
+    assert stored[0].quality_flags == ["zero_bid"] and stored[0].minute == MINUTE
+    assert stored[0].last_price == legs[0].last_price and stored[0].bid_qty == legs[0].bid_qty
+
+
+def test_the_first_writer_keeps_a_minute_whatever_the_second_source(legs: list[OptionQuote]) -> None:
+    quotes_store(options=legs[:2], underlyings=[])
+    later = [_unsaved(q, last_price=999.0, source=QuoteSource.TICKER) for q in legs]
+
+    result = quotes_store(options=later, underlyings=[])
+
+    assert (result.options_stored, result.options_kept) == (1, 2)
+    assert sorted(OptionQuote.objects.values_list("last_price", flat=True)) == [120.5, 120.5, 999.0]
+
+
+def test_a_bad_row_stores_nothing_of_the_call(legs: list[OptionQuote]) -> None:
+    bad = _unsaved(legs[2], minute=MINUTE + timedelta(minutes=1), last_price=-1.0)  # violates the price check
+    with pytest.raises(IntegrityError), transaction.atomic():
+        quotes_store(options=[*legs[:2], bad], underlyings=[])
+    assert not OptionQuote.objects.exists()
+    assert quotes_store(options=legs, underlyings=[]).options_stored == 3  # and the next call works
+
+
+def test_the_same_minute_of_another_underlying_is_no_conflict(legs: list[OptionQuote]) -> None:
+    first = UnderlyingQuoteFactory.build(underlying=legs[0].underlying)
+    quotes_store(options=[], underlyings=[first])
+    again = UnderlyingQuoteFactory.build(underlying=legs[0].underlying, spot=1.0)
+    other = UnderlyingQuoteFactory.build(underlying=BankNiftyFactory(), minute=MINUTE)
+
+    result = quotes_store(options=[], underlyings=[again, other])
+    assert (result.underlyings_stored, result.underlyings_kept) == (1, 1)
+    assert UnderlyingQuote.objects.get(underlying=legs[0].underlying).spot == 23010.0
+    assert connection.vendor == "postgresql"  # the COPY path is the one under test
