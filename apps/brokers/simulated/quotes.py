@@ -21,17 +21,17 @@ from numpy.typing import NDArray
 from apps.brokers.simulated.paths import MarketPaths, unit
 from apps.brokers.simulated.universe import VIX_TRADINGSYMBOL, Contract, market_data
 from apps.market.calendar import (
-    expiry_close,
     is_trading_day,
     previous_trading_day,
     session_close,
     session_open,
     trading_day_on_or_before,
+    years_to_expiry,
 )
 from apps.market.clock import IST, to_ist
 from pricing import black76_price
+from pricing.year_fraction import MINUTES_PER_YEAR
 
-YEAR_SECONDS = 365 * 24 * 3600
 MIN_SMILE_YEARS = 2 / 365
 DEPTH_LEVELS = 5
 PRICE_CACHE_SIZE = 8000
@@ -111,8 +111,7 @@ class QuoteEngine:
         assert contract.expiry is not None
         opens = session_open(day)
         steps = int((session_close(day) - opens).total_seconds() // 60)
-        to_expiry = (expiry_close(contract.expiry) - opens).total_seconds()
-        years: NDArray[np.float64] = (to_expiry - 60.0 * np.arange(steps + 1)) / YEAR_SECONDS
+        years: NDArray[np.float64] = years_to_expiry(opens, contract.expiry) - np.arange(steps + 1) / MINUTES_PER_YEAR
         return years
 
     def atm_vol(self, symbol: str, vix: NDArray[np.float64] | float, years: NDArray[np.float64] | float) -> Any:

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from apps.market.buckets import assign_buckets, bucket_of
-from apps.market.calendar import expiry_close
+from apps.market.calendar import years_to_expiry
 from apps.market.strikes import atm_strike, strike_offset, strike_step, strikes_for_offsets
+from pricing.year_fraction import MINUTES_PER_YEAR
 
-MINUTES_PER_YEAR = 525_600
+ONE_HOUR_IN_YEARS = 60 / MINUTES_PER_YEAR
+"""A future this close to its expiry says nothing about the carry."""
 
 
 @dataclass(frozen=True)
@@ -58,21 +60,17 @@ class UnderlyingPlan:
         return [c.key for e in self.expiries for c, _ in e.contracts]
 
 
-def year_fraction(minute: datetime, expiry: date) -> float:
-    return max((expiry_close(expiry) - minute).total_seconds() / 60.0, 0.0) / MINUTES_PER_YEAR
-
-
 def forward_estimate(*, spot: float, expiry: date, minute: datetime, futures: dict[date, float], rate: float) -> float:
     """The future of the same expiry; else spot carried at the cost of carry implied by the nearest
     quoted future (it includes the dividend yield); else spot·e^{rt}. Analytics later replaces this
     collection-time estimate with the put-call-parity forward."""
     if expiry in futures:
         return futures[expiry]
-    t = year_fraction(minute, expiry)
+    t = max(years_to_expiry(minute, expiry), 0.0)
     carry = rate
     for fut_expiry, price in sorted(futures.items()):
-        t_fut = year_fraction(minute, fut_expiry)
-        if t_fut > 1 / MINUTES_PER_YEAR * 60 and price > 0 and spot > 0:
+        t_fut = years_to_expiry(minute, fut_expiry)
+        if t_fut > ONE_HOUR_IN_YEARS and price > 0 and spot > 0:
             carry = math.log(price / spot) / t_fut
             break
     return spot * math.exp(carry * t)
