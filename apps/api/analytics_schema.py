@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.api.serializers import LegSerializer
+
 
 class _Head(serializers.Serializer):
     symbol = serializers.CharField()
@@ -49,25 +51,9 @@ class SummarySerializer(serializers.Serializer):
     buildup_counts = serializers.DictField(child=serializers.IntegerField())
 
 
-class _GreeksLeg(serializers.Serializer):
-    strike_offset = serializers.IntegerField()
-    last_price = serializers.FloatField()
-    average_price = serializers.FloatField(allow_null=True)
-    bid = serializers.FloatField(allow_null=True)
-    ask = serializers.FloatField(allow_null=True)
-    volume = serializers.IntegerField()
-    oi = serializers.IntegerField()
-    oi_change = serializers.IntegerField(allow_null=True)
-    iv = serializers.FloatField(allow_null=True)
-    iv_source = serializers.CharField()
-    iv_error = serializers.CharField()
-    delta = serializers.FloatField(allow_null=True)
-    gamma = serializers.FloatField(allow_null=True)
-    theta = serializers.FloatField(allow_null=True)
-    vega = serializers.FloatField(allow_null=True)
-    rho = serializers.FloatField(allow_null=True)
-    buildup = serializers.CharField()
-    quality_flags = serializers.ListField(child=serializers.CharField())
+class _GreeksLeg(LegSerializer):
+    class Meta(LegSerializer.Meta):
+        fields = ("strike_offset", *LegSerializer.Meta.fields)
 
 
 class _GreeksStrike(serializers.Serializer):

@@ -16,6 +16,7 @@ from apps.analytics.selectors.resolve import (
 )
 from apps.market.choices import OptionType
 from apps.market.models import Underlying
+from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
 
 SUMMARY_FIELDS = (
@@ -65,25 +66,7 @@ def chain_summary(
     return snapshot_summary(snapshot_get(underlying=underlying, expiry=expiry, bucket=bucket, at=at))
 
 
-LEG_FIELDS = (
-    "last_price",
-    "average_price",
-    "bid",
-    "ask",
-    "volume",
-    "oi",
-    "oi_change",
-    "iv",
-    "iv_source",
-    "iv_error",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "rho",
-    "buildup",
-    "quality_flags",
-)
+LEG_FIELDS: tuple[str, ...] = ("strike_offset", *legs.QUOTE, *legs.ANALYTICS)
 
 
 def chain_greeks(
@@ -94,13 +77,13 @@ def chain_greeks(
     rows = (
         OptionQuote.objects.filter(underlying=snapshot.underlying, expiry=snapshot.expiry, minute=snapshot.minute)
         .order_by("strike", "option_type")
-        .values("strike", "option_type", "strike_offset", *LEG_FIELDS)
+        .values("strike", "option_type", *LEG_FIELDS)
     )
     strikes: dict[float, dict[str, Any]] = {}
     for row in rows:
         entry = strikes.setdefault(row["strike"], {"strike": row["strike"], "call": None, "put": None})
         leg = "call" if row["option_type"] == OptionType.CE else "put"
-        entry[leg] = {name: row[name] for name in ("strike_offset", *LEG_FIELDS)}
+        entry[leg] = {name: row[name] for name in LEG_FIELDS}
     return {**_head(snapshot), "strikes": list(strikes.values())}
 
 
