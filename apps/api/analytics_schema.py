@@ -250,4 +250,4 @@ class _VolatilityPoint(serializers.Serializer):
 class VolatilitySerializer(serializers.Serializer):
     symbol = serializers.CharField()
     our_vix_label = serializers.CharField()
-    points = _VolatilityPoint(many=True, required=False)
+    points = _VolatilityPoint(many=True)

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from apps.analytics.selectors.chain import LEG_FIELDS
+from apps.analytics.selectors.chain import LEG_FIELDS, GreeksLeg
 from apps.analytics.services.quote_writer import FIELD_NAMES
 from apps.api.serializers import ChainLegSerializer
 from apps.marketdata import legs
@@ -33,6 +33,7 @@ def test_it_sends_every_leg_field_in_the_option_chain(api, archived_chain) -> No
 
 def test_it_types_the_greeks_leg_with_the_same_fields() -> None:
     assert ("strike_offset", *legs.QUOTE, *legs.ANALYTICS) == LEG_FIELDS
+    assert tuple(GreeksLeg.__annotations__) == LEG_FIELDS
 
 
 def test_it_writes_back_exactly_the_analytics_fields() -> None:
