@@ -8,7 +8,7 @@ from typing import TypedDict
 from django.utils import timezone
 
 from apps.analytics.models import ChainSnapshot
-from apps.market.clock import IST
+from apps.market.clock import to_ist
 from apps.market.models import Underlying
 from apps.marketdata.models import UnderlyingQuote
 from apps.overview.breadth import pct_change
@@ -54,12 +54,13 @@ class IndexOverview(ChainMetrics):
     change_pct: float | None
 
 
+def _iso_ist(moment: datetime) -> str:
+    """A stored (UTC) minute as ISO text in IST, as every reply gives times."""
+    return to_ist(moment).isoformat()
+
+
 def _at(at: datetime | None) -> datetime:
     return at if at is not None else timezone.now()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
 
 
 def overview_breadth(at: datetime | None = None, *, universe: str = UNIVERSE_NIFTY50) -> Breadth | None:
@@ -68,7 +69,7 @@ def overview_breadth(at: datetime | None = None, *, universe: str = UNIVERSE_NIF
     if snap is None:
         return None
     return Breadth(
-        minute=_iso(snap.minute),
+        minute=_iso_ist(snap.minute),
         universe=snap.universe,
         advances=snap.advances,
         declines=snap.declines,
@@ -88,7 +89,7 @@ def overview_sectors(at: datetime | None = None) -> list[SectorMove]:
         return []
     rows = [
         SectorMove(
-            minute=_iso(q.minute),
+            minute=_iso_ist(q.minute),
             symbol=q.symbol,
             label=q.label,
             last_price=q.last_price,
@@ -103,7 +104,7 @@ def overview_sectors(at: datetime | None = None) -> list[SectorMove]:
 
 def _chain_metrics(*, underlying: Underlying, minute: datetime) -> ChainMetrics:
     """ATM IV and PCR of the nearest expiry analysed at ``minute`` (analytics' ChainSnapshot), if any."""
-    today = minute.astimezone(IST).date()
+    today = to_ist(minute).date()
     snap = (
         ChainSnapshot.objects.filter(underlying=underlying, minute=minute, expiry__gte=today).order_by("expiry").first()
     )
@@ -139,7 +140,7 @@ def overview_indices(at: datetime | None = None) -> list[IndexOverview]:
         rows.append(
             IndexOverview(
                 symbol=underlying.symbol,
-                minute=_iso(quote.minute),
+                minute=_iso_ist(quote.minute),
                 spot=quote.spot,
                 spot_close=quote.spot_close,
                 change=quote.spot - quote.spot_close if quote.spot_close else None,
