@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.analytics.models import ForwardSource
 from apps.api.serializers import LegSerializer
 
 
@@ -27,7 +28,11 @@ class SummarySerializer(serializers.Serializer):
     days_to_expiry = serializers.FloatField()
     spot = serializers.FloatField()
     forward = serializers.FloatField()
-    forward_method = serializers.CharField(help_text="How the forward was found (futures, parity, carry).")
+    forward_source = serializers.ChoiceField(
+        choices=ForwardSource.choices,
+        help_text="Which step of the forward rule gave the forward: put-call parity over the strikes near spot where "
+        "both legs traded or are quoted two-sided, else the future of the same expiry, else spot carried at r.",
+    )
     t_years = serializers.FloatField()
     strike_count = serializers.IntegerField()
     atm_strike = serializers.FloatField(allow_null=True)

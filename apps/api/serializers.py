@@ -11,6 +11,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.fields import Field
 
+from apps.analytics.models import ForwardSource
 from apps.market.clock import IST
 from apps.marketdata import legs
 from apps.marketdata.models import CollectionRun, OptionQuote
@@ -161,6 +162,15 @@ class OptionChainSerializer(serializers.Serializer):
     bucket = serializers.CharField(help_text="The bucket this expiry was filed under at that minute.")
     minute = IstDateTimeField(help_text="The archived minute shown: the latest at or before ``at``.")
     spot = serializers.FloatField(allow_null=True)
-    forward = serializers.FloatField(allow_null=True)
+    forward = serializers.FloatField(
+        allow_null=True,
+        help_text="The forward the IVs and greeks are on (analytics'); before analytics has run for the minute, "
+        "the estimate collection planned the strikes with.",
+    )
+    forward_source = serializers.ChoiceField(
+        choices=ForwardSource.choices,
+        allow_null=True,
+        help_text="Which step of the forward rule gave it (parity, future, carry); null before analytics has run.",
+    )
     price = serializers.ChoiceField(choices=["last", "average"])
     rows = ChainRowSerializer(many=True)

@@ -137,7 +137,7 @@ def test_indices_show_spot_change_and_the_nearest_chain_metrics() -> None:
             t_years=0.01,
             spot=22819.60,
             forward=22821.08,
-            forward_method="parity",
+            forward_source="parity",
             atm_iv=iv,
             pcr_oi=0.8809 if iv < 0.28 else 0.9089,
         )

@@ -82,7 +82,7 @@ def test_it_draws_the_charts_from_the_latest_analytics(trader: Client) -> None:
         t_years=3 / 365,
         spot=22819.6,
         forward=22839.6,
-        forward_method="parity",
+        forward_source="parity",
         atm_strike=22850.0,
         atm_iv=0.1834,
         straddle=426.0,

@@ -30,7 +30,7 @@ class ChainSummary(TypedDict):
     days_to_expiry: float
     spot: float
     forward: float
-    forward_method: str
+    forward_source: str
     t_years: float
     strike_count: int
     atm_strike: float | None
@@ -68,7 +68,7 @@ def snapshot_summary(snapshot: ChainSnapshot) -> ChainSummary:
         days_to_expiry=round(snapshot.t_years * 365, 4),
         spot=snapshot.spot,
         forward=snapshot.forward,
-        forward_method=snapshot.forward_method,
+        forward_source=snapshot.forward_source,
         t_years=snapshot.t_years,
         strike_count=snapshot.strike_count,
         atm_strike=snapshot.atm_strike,
@@ -97,6 +97,21 @@ def chain_summary(
     *, underlying: Underlying | str, expiry: date | None = None, bucket: str | None = None, at: datetime | None = None
 ) -> ChainSummary:
     return snapshot_summary(snapshot_get(underlying=underlying, expiry=expiry, bucket=bucket, at=at))
+
+
+class AnalysedForward(TypedDict):
+    forward: float
+    forward_source: str
+
+
+def forward_analysed(*, underlying: Underlying, expiry: date, minute: datetime) -> AnalysedForward | None:
+    """The forward analytics resolved for one expiry at one minute (the one its IVs are on); None before it ran."""
+    found = (
+        ChainSnapshot.objects.filter(underlying=underlying, expiry=expiry, minute=minute)
+        .values("forward", "forward_source")
+        .first()
+    )
+    return None if found is None else AnalysedForward(forward=found["forward"], forward_source=found["forward_source"])
 
 
 class GreeksLeg(TypedDict):
