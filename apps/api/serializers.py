@@ -64,7 +64,18 @@ class UnderlyingSerializer(serializers.Serializer):
         return data
 
 
-class CollectionRunSerializer(serializers.ModelSerializer):
+class ReplySerializer(serializers.ModelSerializer):
+    """A model shaped for a reply. The model's blank, null or default columns are optional *input*; a reply
+    carries every key (null when empty), so the schema marks each one required."""
+
+    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple[type[Field], dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if kwargs.get("read_only"):
+            return field_class, kwargs  # read-only fields are required in a reply's schema already
+        return field_class, {**kwargs, "required": True}
+
+
+class CollectionRunSerializer(ReplySerializer):
     started_at = IstDateTimeField()
     finished_at = IstDateTimeField(allow_null=True)
     minute = IstDateTimeField(allow_null=True)
@@ -90,7 +101,7 @@ class CollectionRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class ErrorEventSerializer(serializers.ModelSerializer):
+class ErrorEventSerializer(ReplySerializer):
     first_seen = IstDateTimeField()
     last_seen = IstDateTimeField()
     resolved_at = IstDateTimeField(allow_null=True)
@@ -111,7 +122,7 @@ class ErrorEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class LegSerializer(serializers.ModelSerializer):
+class LegSerializer(ReplySerializer):
     """One side (CE or PE) of a strike at one minute: its quote and analytics (apps.marketdata.legs), typed and
     described by the OptionQuote model. Units: volume and OI in units (contracts x lot size)."""
 
@@ -128,10 +139,6 @@ class LegSerializer(serializers.ModelSerializer):
             "oi": {"help_text": "Open interest in units."},
             "buildup": {"help_text": "OI build-up of the contract (empty until analysed)."},
         }
-
-    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple[type[Field], dict[str, Any]]:
-        field_class, kwargs = super().build_standard_field(field_name, model_field)
-        return field_class, {**kwargs, "required": True}  # a reply carries every key, even a null one
 
 
 class ChainLegSerializer(LegSerializer):

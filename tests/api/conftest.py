@@ -10,9 +10,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.analytics.services import analytics_compute, analytics_compute_minute
-from apps.brokers.base import get_broker
+from apps.brokers.simulated import SimulatedBroker
 from apps.collection.services.chain import chain_collect
 from apps.collection.services.instruments import instruments_sync
+from apps.market.calendar import session_close, session_open
 from apps.market.choices import ExpiryBucket
 from apps.market.models import Underlying
 from apps.market.services import underlyings_load
@@ -102,18 +103,26 @@ def archived_chain(db: None) -> dict:
     return {"underlying": nifty}
 
 
+TODAY = date(2026, 4, 29)
+"""The market day's session (a Wednesday), after five sessions from the Wednesday before."""
+PAST_SESSIONS = [date(2026, 4, 22), date(2026, 4, 23), date(2026, 4, 24), date(2026, 4, 27), date(2026, 4, 28)]
+
+
 @pytest.fixture
 def market_day(db: None) -> dict:
-    """Realistic data behind every endpoint: three analysed minutes of NIFTY and BANKNIFTY from the simulated
-    market with the overview of the last one, NSE's NIFTY bhavcopy of 27-Mar-2026 imported and analysed, NSE
-    participant files of three sessions, and an open error."""
-    broker = get_broker("simulated")
+    """Realistic data behind every endpoint: NIFTY and BANKNIFTY from the simulated market, analysed (the last
+    minute of each of the five sessions before TODAY and TODAY's first three minutes, with TODAY's overview),
+    NSE's NIFTY bhavcopy of 27-Mar-2026 imported and analysed, NSE participant files of three sessions, and an
+    open error."""
+    broker = SimulatedBroker(seed=42, as_of=PAST_SESSIONS[0])
     underlyings_load()
-    instruments_sync(broker=broker)
-    runs = [chain_collect(broker=broker, underlyings=["NIFTY", "BANKNIFTY"]) for _ in range(3)]
+    instruments_sync(broker=broker, today=PAST_SESSIONS[0])
+    minutes = [session_close(day) - timedelta(minutes=1) for day in PAST_SESSIONS]
+    minutes += [session_open(TODAY) + timedelta(minutes=i) for i in range(3)]
+    runs = [chain_collect(broker=broker, underlyings=["NIFTY", "BANKNIFTY"], minute=minute) for minute in minutes]
     assert all(run.status == CollectionStatus.SUCCESS for run in runs), [run.error for run in runs]
-    overview_collect(broker=broker, minute=runs[-1].minute)
-    assert analytics_compute() == 6
+    overview_collect(broker=broker, minute=minutes[-1])
+    assert analytics_compute() == 2 * len(minutes)
     imported = bhavcopy_import(path=FO_BHAVCOPY / "NIFTY_20260327.csv")
     nifty = Underlying.objects.get(symbol="NIFTY")
     analytics_compute_minute(underlying_id=nifty.pk, minute=imported.minute)
@@ -126,4 +135,4 @@ def market_day(db: None) -> dict:
     error = error_record(
         component="collection", code="quote_failed", message="Kite answered 503.", suggestion="It retries by itself."
     )
-    return {"runs": runs, "bhavcopy_minute": imported.minute, "error": error}
+    return {"minutes": minutes, "bhavcopy_minute": imported.minute, "error": error}

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _calls(market_day: dict) -> list[tuple[Callable[..., Any], dict[str, Any]]]:
-    last = market_day["runs"][-1].minute
+    last = market_day["minutes"][-1]
     bhavcopy = market_day["bhavcopy_minute"]
     chain = {"underlying": "NIFTY", "bucket": "this_week"}
     at_close = {"underlying": "NIFTY", "expiry": date(2026, 3, 30), "at": bhavcopy}
@@ -41,6 +41,7 @@ def _calls(market_day: dict) -> list[tuple[Callable[..., Any], dict[str, Any]]]:
         (analytics.history, {"underlying": "NIFTY", "field": "max_pain", **since}),
         (analytics.iv_rank, {"underlying": "NIFTY", "sessions": 20}),
         (analytics.expiry_comparison, {"underlying": "NIFTY", "field": "pcr_oi"}),
+        (analytics.overlay, {**chain, "align": "dte"}),
         (analytics.vix_correlation, {"underlying": "NIFTY", "window": 3}),
         (analytics.volatility_series, {"underlying": "NIFTY", **since}),
         (overview.overview_breadth, {}),
