@@ -65,17 +65,21 @@ def _chain_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@page
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", _chain_context(request))
-
-
 def _or_none(selector: Callable[..., T], **kwargs: Any) -> T | None:
-    """A chart's data, or None when analytics has nothing for it yet (the chart says so instead of failing)."""
+    """A selector's data, or None when analytics has nothing for it yet (the page says so instead of failing)."""
     try:
         return selector(**kwargs)
     except NotFoundError:
         return None
+
+
+@page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The chain page; the chain itself arrives over the websocket, the stats start from the latest analytics."""
+    context = _chain_context(request)
+    selected = context["selected"]
+    summary = _or_none(analytics.chain_summary, underlying=selected, bucket=context["bucket"]) if selected else None
+    return render(request, "web/dashboard.html", {**context, "summary": summary})
 
 
 class ChartsData(TypedDict):
