@@ -27,8 +27,9 @@ from apps.api import params
 from apps.api.serializers import ErrorSerializer
 from apps.core.errors import ApplicationError
 from apps.market.clock import IST
+from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
-from apps.marketdata.selectors import CHAIN_LEG_FIELDS, EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
+from apps.marketdata.selectors import EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
 
 PARQUET_BATCH_ROWS = 20_000
 
@@ -47,7 +48,7 @@ CHAIN_COLUMNS = [
     "strike_offset",
     "spot",
     "forward",
-    *(f"{leg}_{name}" for leg in ("ce", "pe") for name in CHAIN_LEG_FIELDS),
+    *(f"{leg}_{name}" for leg in ("ce", "pe") for name in legs.CHAIN),
 ]
 
 DATE_PARAMETER = OpenApiParameter("date", OpenApiTypes.DATE, required=True, description="IST trading day, YYYY-MM-DD.")

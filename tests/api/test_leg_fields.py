@@ -9,6 +9,7 @@ import pytest
 
 from apps.analytics.selectors.chain import LEG_FIELDS, GreeksLeg
 from apps.analytics.services.quote_writer import FIELD_NAMES
+from apps.api.exports import CHAIN_COLUMNS
 from apps.api.serializers import ChainLegSerializer
 from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
@@ -34,6 +35,11 @@ def test_it_sends_every_leg_field_in_the_option_chain(api, archived_chain) -> No
 def test_it_types_the_greeks_leg_with_the_same_fields() -> None:
     assert ("strike_offset", *legs.QUOTE, *legs.ANALYTICS) == LEG_FIELDS
     assert tuple(GreeksLeg.__annotations__) == LEG_FIELDS
+
+
+def test_it_exports_each_side_of_the_chain_with_the_chain_leg_fields() -> None:
+    sides = CHAIN_COLUMNS[-2 * len(legs.CHAIN) :]
+    assert sides == [f"{side}_{name}" for side in ("ce", "pe") for name in legs.CHAIN]
 
 
 def test_it_writes_back_exactly_the_analytics_fields() -> None:
