@@ -12,7 +12,7 @@ import pytest
 from apps.analytics import selectors as analytics
 from apps.overview import selectors as overview
 from apps.participants import selectors as participants
-from tests.typed_values import result_type, type_errors
+from tests.api.typed_values import result_type, type_errors
 
 pytestmark = pytest.mark.django_db
 
