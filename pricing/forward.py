@@ -20,9 +20,9 @@ SOURCE_MID = "mid"
 SOURCE_LAST = "last"
 SOURCE_NONE = "none"
 
-METHOD_PARITY = "parity"
-METHOD_FUTURE = "future"
-METHOD_CARRY = "carry"
+FORWARD_PARITY = "parity"
+FORWARD_FUTURE = "future"
+FORWARD_CARRY = "carry"
 
 
 def usable_price(
@@ -31,14 +31,16 @@ def usable_price(
     """Pick the price to use per contract: (price, source, usable).
 
     The mid when bid and ask are both > 0, not crossed, and ask - bid <= 30 % of the mid (source "mid");
-    otherwise the last traded price when the contract traded (volume > 0 or last > 0; source "last");
-    otherwise NaN (source "none"). usable = traded or a tight two-sided quote.
+    otherwise the last price when the contract traded in the session (volume > 0; source "last");
+    otherwise NaN (source "none"). usable = traded in the session or a tight two-sided quote: a last price
+    without volume is an earlier session's (or, in an end-of-day file, the exchange's theoretical settlement),
+    so it is no evidence of today's market.
     """
     lp, b, a, v = np.broadcast_arrays(as_float(last), as_float(bid), as_float(ask), as_float(volume))
     mid = 0.5 * (b + a)
     with np.errstate(invalid="ignore"):
         tight = (b > 0) & (a > 0) & (a >= b) & ((a - b) <= MAX_RELATIVE_SPREAD * mid)
-        traded = ((v > 0) | (lp > 0)) & np.isfinite(lp) & (lp > 0)
+        traded = (v > 0) & np.isfinite(lp) & (lp > 0)
     price = np.where(tight, mid, np.where(traded, lp, np.nan))
     source = np.where(tight, SOURCE_MID, np.where(traded, SOURCE_LAST, SOURCE_NONE))
     return price, source, tight | traded
@@ -55,8 +57,8 @@ def parity_forward(
 ) -> float:
     """Median of K + e^{rt}(C - P) over the (up to) five strikes nearest the spot where both legs are usable.
 
-    usable is the caller's per-strike verdict that both the call and the put price can be trusted.
-    NaN when no strike qualifies.
+    usable is the caller's per-strike verdict that both the call and the put traded in the session or carry a
+    tight two-sided quote (``usable_price``). NaN when no strike qualifies.
     """
     k = as_float(strikes).ravel()
     c = as_float(call_prices).ravel()
@@ -81,13 +83,14 @@ def resolve_forward(
     r: float,
     future_price: float | None = None,
 ) -> tuple[float, str]:
-    """The project's forward rule: parity forward, else the future of the same expiry, else spot·e^{rt}."""
+    """The project's forward rule, as (forward, source): the parity forward ("parity"), else the future of the
+    same expiry ("future"), else spot·e^{rt} ("carry")."""
     forward = parity_forward(strikes, call_prices, put_prices, usable, spot, t, r)
     if math.isfinite(forward):
-        return forward, METHOD_PARITY
+        return forward, FORWARD_PARITY
     if future_price is not None and math.isfinite(future_price) and future_price > 0:
-        return float(future_price), METHOD_FUTURE
-    return spot * math.exp(r * max(t, 0.0)), METHOD_CARRY
+        return float(future_price), FORWARD_FUTURE
+    return spot * math.exp(r * max(t, 0.0)), FORWARD_CARRY
 
 
 def atm_strike(strikes: ArrayLike, forward: float) -> float:

@@ -11,7 +11,9 @@ from django.db import models
 from apps.market.choices import ExpiryBucket
 
 
-class ForwardMethod(models.TextChoices):
+class ForwardSource(models.TextChoices):
+    """Which step of the forward rule gave the forward (docs/conventions.md §2.2)."""
+
     PARITY = "parity", "Put-call parity (median of up to five strikes)"
     FUTURE = "future", "Future of the same expiry"
     CARRY = "carry", "Spot carried at the risk-free rate"
@@ -33,7 +35,9 @@ class ChainSnapshot(models.Model):
     t_years = models.FloatField(help_text="Calendar minutes to the expiry close / 525600.")
     spot = models.FloatField()
     forward = models.FloatField()
-    forward_method = models.CharField(max_length=8, choices=ForwardMethod.choices)
+    forward_source = models.CharField(
+        max_length=8, choices=ForwardSource.choices, help_text="Which step of the forward rule gave the forward."
+    )
     strike_count = models.PositiveIntegerField(default=0)
     atm_strike = models.FloatField(null=True, blank=True, help_text="Listed strike nearest the forward.")
     atm_strike_spot = models.FloatField(null=True, blank=True, help_text="Listed strike nearest the spot (label).")

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from apps.analytics.services.compute import analytics_backlog, analytics_compute
+from apps.monitoring.metrics import record_analytics
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,7 @@ def analytics_compute_task(underlying_ids: list[int] | None = None, minute: str 
     revisit = datetime.fromisoformat(minute) if minute else None
     processed = analytics_compute(underlying_ids=underlying_ids, limit=CHUNK_MINUTES, revisit=revisit)
     duration = time.monotonic() - started
-    try:
-        from apps.monitoring.metrics import record_analytics
-    except ImportError:  # the metrics module is optional (written by the API engineer)
-        pass
-    else:
-        record_analytics(duration)
+    record_analytics(duration)
     if processed and analytics_backlog(underlying_ids=underlying_ids):
         analytics_compute_task.apply_async(kwargs={"underlying_ids": underlying_ids})
     logger.info("analytics: %d minute(s) in %.2fs", processed, duration)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.analytics.models import ForwardSource
+from apps.api.serializers import LegSerializer
+
 
 class _Head(serializers.Serializer):
     symbol = serializers.CharField()
@@ -25,7 +28,11 @@ class SummarySerializer(serializers.Serializer):
     days_to_expiry = serializers.FloatField()
     spot = serializers.FloatField()
     forward = serializers.FloatField()
-    forward_method = serializers.CharField(help_text="How the forward was found (futures, parity, carry).")
+    forward_source = serializers.ChoiceField(
+        choices=ForwardSource.choices,
+        help_text="Which step of the forward rule gave the forward: put-call parity over the strikes near spot where "
+        "both legs traded or are quoted two-sided, else the future of the same expiry, else spot carried at r.",
+    )
     t_years = serializers.FloatField()
     strike_count = serializers.IntegerField()
     atm_strike = serializers.FloatField(allow_null=True)
@@ -49,25 +56,9 @@ class SummarySerializer(serializers.Serializer):
     buildup_counts = serializers.DictField(child=serializers.IntegerField())
 
 
-class _GreeksLeg(serializers.Serializer):
-    strike_offset = serializers.IntegerField()
-    last_price = serializers.FloatField()
-    average_price = serializers.FloatField(allow_null=True)
-    bid = serializers.FloatField(allow_null=True)
-    ask = serializers.FloatField(allow_null=True)
-    volume = serializers.IntegerField()
-    oi = serializers.IntegerField()
-    oi_change = serializers.IntegerField(allow_null=True)
-    iv = serializers.FloatField(allow_null=True)
-    iv_source = serializers.CharField()
-    iv_error = serializers.CharField()
-    delta = serializers.FloatField(allow_null=True)
-    gamma = serializers.FloatField(allow_null=True)
-    theta = serializers.FloatField(allow_null=True)
-    vega = serializers.FloatField(allow_null=True)
-    rho = serializers.FloatField(allow_null=True)
-    buildup = serializers.CharField()
-    quality_flags = serializers.ListField(child=serializers.CharField())
+class _GreeksLeg(LegSerializer):
+    class Meta(LegSerializer.Meta):
+        fields = ("strike_offset", *LegSerializer.Meta.fields)
 
 
 class _GreeksStrike(serializers.Serializer):
@@ -264,4 +255,4 @@ class _VolatilityPoint(serializers.Serializer):
 class VolatilitySerializer(serializers.Serializer):
     symbol = serializers.CharField()
     our_vix_label = serializers.CharField()
-    points = _VolatilityPoint(many=True, required=False)
+    points = _VolatilityPoint(many=True)

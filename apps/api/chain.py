@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.analytics.selectors.chain import forward_analysed
 from apps.api import params
 from apps.api.serializers import ErrorSerializer, OptionChainSerializer
 from apps.marketdata.models import OptionQuote
@@ -58,13 +59,15 @@ class OptionChainApi(APIView):
         point = params.resolve_chain_point(underlying=underlying, params=request.query_params)
         quotes = chain_quotes(underlying=underlying, expiry=point.expiry, minute=point.minute, offsets=offsets)
         first = quotes[0] if quotes else None
+        analysed = forward_analysed(underlying=underlying, expiry=point.expiry, minute=point.minute)
         chain = {
             "symbol": underlying.symbol,
             "expiry": point.expiry,
             "bucket": first.expiry_bucket if first else (point.bucket or ""),
             "minute": point.minute,
             "spot": first.spot if first else None,
-            "forward": first.forward if first else None,
+            "forward": analysed["forward"] if analysed else (first.forward if first else None),
+            "forward_source": analysed["forward_source"] if analysed else None,
             "price": price,
             "rows": _rows(quotes),
         }

@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -26,7 +27,9 @@ from apps.api import params
 from apps.api.serializers import ErrorSerializer
 from apps.core.errors import ApplicationError
 from apps.market.clock import IST
-from apps.marketdata.selectors import CHAIN_LEG_FIELDS, EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
+from apps.marketdata import legs
+from apps.marketdata.models import OptionQuote
+from apps.marketdata.selectors import EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
 
 PARQUET_BATCH_ROWS = 20_000
 
@@ -45,26 +48,8 @@ CHAIN_COLUMNS = [
     "strike_offset",
     "spot",
     "forward",
-    *(f"{leg}_{name}" for leg in ("ce", "pe") for name in CHAIN_LEG_FIELDS),
+    *(f"{leg}_{name}" for leg in ("ce", "pe") for name in legs.CHAIN),
 ]
-
-_FLOAT_FIELDS = {
-    "strike",
-    "last_price",
-    "average_price",
-    "close_price",
-    "bid",
-    "ask",
-    "spot",
-    "forward",
-    "iv",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "rho",
-}
-_INT_FIELDS = {"instrument_token", "bid_qty", "ask_qty", "volume", "oi", "oi_change", "oi_day_high", "oi_day_low"}
 
 DATE_PARAMETER = OpenApiParameter("date", OpenApiTypes.DATE, required=True, description="IST trading day, YYYY-MM-DD.")
 
@@ -193,23 +178,32 @@ def _csv_response(columns: list[str], rows: Iterator[dict[str, Any]], *, filenam
     return response
 
 
-def _parquet_type(column: str) -> pa.DataType:
-    if column == "ts":
-        return pa.timestamp("ms", tz="Asia/Kolkata")
-    if column == "expiry":
-        return pa.date32()
-    if column == "strike_offset":
-        return pa.int32()
-    if column == "quality_flags":
-        return pa.list_(pa.string())
-    if column in _FLOAT_FIELDS:
-        return pa.float64()
-    if column in _INT_FIELDS:
-        return pa.int64()
-    return pa.string()
+_ARROW_TYPES = {
+    "FloatField": pa.float64(),
+    "BigIntegerField": pa.int64(),
+    "SmallIntegerField": pa.int32(),
+    "DateField": pa.date32(),
+    "DateTimeField": pa.timestamp("ms", tz="Asia/Kolkata"),
+    "JSONField": pa.list_(pa.string()),  # the one JSON column, quality_flags: a list of flag names
+}
+"""Parquet type per Django field type; text columns (and any other type) are strings."""
 
 
-QUOTE_PARQUET_SCHEMA = pa.schema([(column, _parquet_type(column)) for column in QUOTE_COLUMNS])
+def _model_field(lookup: str) -> models.Field:
+    """The model field behind an export field name, following ``__`` relations from OptionQuote."""
+    model: type[models.Model] = OptionQuote
+    *relations, name = lookup.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model  # type: ignore[assignment]
+    return model._meta.get_field(name)  # type: ignore[return-value]
+
+
+QUOTE_PARQUET_SCHEMA = pa.schema(
+    [
+        (_RENAMES.get(lookup, lookup), _ARROW_TYPES.get(_model_field(lookup).get_internal_type(), pa.string()))
+        for lookup in EXPORT_QUOTE_FIELDS
+    ]
+)
 
 
 def _write_parquet(sink: Any, rows: Iterator[dict[str, Any]]) -> None:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
+from rest_framework.fields import Field
 
+from apps.analytics.models import ForwardSource
 from apps.market.clock import IST
+from apps.marketdata import legs
 from apps.marketdata.models import CollectionRun, OptionQuote
 from apps.marketdata.selectors import UnderlyingSpot
 from apps.monitoring.models import ErrorEvent
@@ -60,7 +64,18 @@ class UnderlyingSerializer(serializers.Serializer):
         return data
 
 
-class CollectionRunSerializer(serializers.ModelSerializer):
+class ReplySerializer(serializers.ModelSerializer):
+    """A model shaped for a reply. The model's blank, null or default columns are optional *input*; a reply
+    carries every key (null when empty), so the schema marks each one required."""
+
+    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple[type[Field], dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if kwargs.get("read_only"):
+            return field_class, kwargs  # read-only fields are required in a reply's schema already
+        return field_class, {**kwargs, "required": True}
+
+
+class CollectionRunSerializer(ReplySerializer):
     started_at = IstDateTimeField()
     finished_at = IstDateTimeField(allow_null=True)
     minute = IstDateTimeField(allow_null=True)
@@ -86,7 +101,7 @@ class CollectionRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class ErrorEventSerializer(serializers.ModelSerializer):
+class ErrorEventSerializer(ReplySerializer):
     first_seen = IstDateTimeField()
     last_seen = IstDateTimeField()
     resolved_at = IstDateTimeField(allow_null=True)
@@ -107,31 +122,33 @@ class ErrorEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChainLegSerializer(serializers.Serializer):
-    """One side (CE or PE) of a strike at the chain's minute."""
+class LegSerializer(ReplySerializer):
+    """One side (CE or PE) of a strike at one minute: its quote and analytics (apps.marketdata.legs), typed and
+    described by the OptionQuote model. Units: volume and OI in units (contracts x lot size)."""
+
+    quality_flags = serializers.ListField(
+        child=serializers.CharField(), help_text="Data-quality flags: stale_last_trade, wide_spread, ..."
+    )
+
+    class Meta:
+        model = OptionQuote
+        fields: tuple[str, ...] = (*legs.QUOTE, *legs.ANALYTICS)
+        extra_kwargs = {
+            # Units and vocabularies the model does not describe.
+            "volume": {"help_text": "Units traded today (contracts x lot size)."},
+            "oi": {"help_text": "Open interest in units."},
+            "buildup": {"help_text": "OI build-up of the contract (empty until analysed)."},
+        }
+
+
+class ChainLegSerializer(LegSerializer):
+    """One side of a strike in the option chain, with the price the client asked for."""
 
     tradingsymbol = serializers.CharField(source="instrument.tradingsymbol")
     price = serializers.SerializerMethodField(help_text="last_price or average_price, as asked by ``price=``.")
-    last_price = serializers.FloatField()
-    average_price = serializers.FloatField(allow_null=True, help_text="The day's VWAP (Kite average_price).")
-    close_price = serializers.FloatField(allow_null=True)
-    bid = serializers.FloatField(allow_null=True)
-    bid_qty = serializers.IntegerField(allow_null=True)
-    ask = serializers.FloatField(allow_null=True)
-    ask_qty = serializers.IntegerField(allow_null=True)
-    volume = serializers.IntegerField(help_text="Units traded today (contracts x lot size).")
-    oi = serializers.IntegerField(help_text="Open interest in units.")
-    oi_change = serializers.IntegerField(allow_null=True, help_text="OI minus the previous session's close OI.")
-    iv = serializers.FloatField(allow_null=True, help_text="Black-76 implied volatility, decimal.")
-    iv_source = serializers.CharField()
-    iv_error = serializers.CharField()
-    delta = serializers.FloatField(allow_null=True)
-    gamma = serializers.FloatField(allow_null=True)
-    theta = serializers.FloatField(allow_null=True, help_text="Per calendar day.")
-    vega = serializers.FloatField(allow_null=True, help_text="Per vol point.")
-    rho = serializers.FloatField(allow_null=True)
-    buildup = serializers.CharField(help_text="long_buildup, short_buildup, short_covering, long_unwinding, neutral.")
-    quality_flags = serializers.ListField(child=serializers.CharField())
+
+    class Meta(LegSerializer.Meta):
+        fields = ("tradingsymbol", "price", *LegSerializer.Meta.fields)
 
     def get_price(self, quote: OptionQuote) -> float | None:
         if self.context.get("price") == "average":
@@ -152,6 +169,15 @@ class OptionChainSerializer(serializers.Serializer):
     bucket = serializers.CharField(help_text="The bucket this expiry was filed under at that minute.")
     minute = IstDateTimeField(help_text="The archived minute shown: the latest at or before ``at``.")
     spot = serializers.FloatField(allow_null=True)
-    forward = serializers.FloatField(allow_null=True)
+    forward = serializers.FloatField(
+        allow_null=True,
+        help_text="The forward the IVs and greeks are on (analytics'); before analytics has run for the minute, "
+        "the estimate collection planned the strikes with.",
+    )
+    forward_source = serializers.ChoiceField(
+        choices=ForwardSource.choices,
+        allow_null=True,
+        help_text="Which step of the forward rule gave it (parity, future, carry); null before analytics has run.",
+    )
     price = serializers.ChoiceField(choices=["last", "average"])
     rows = ChainRowSerializer(many=True)

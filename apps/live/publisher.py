@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 PAYLOAD_VERSION = 1
 
 # The published summary: the snapshot's stored analytics less the bookkeeping fields.
-_NOT_PUBLISHED = {"forward_method", "t_years", "strike_count", "atm_strike_spot"}
+_NOT_PUBLISHED = {"t_years", "strike_count", "atm_strike_spot"}
 SUMMARY_FIELDS = ("expiry", "expiry_bucket", *(f for f in SNAPSHOT_SUMMARY_FIELDS if f not in _NOT_PUBLISHED))
 
 
@@ -107,6 +107,7 @@ class ExpirySummary(TypedDict):
     bucket: str
     spot: float
     forward: float
+    forward_source: str
     atm_strike: float | None
     atm_iv: float | None
     straddle: float | None

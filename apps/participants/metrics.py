@@ -14,6 +14,7 @@ Definitions (per category, from its row of one file; units are contracts):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
 LABEL_BANDS: tuple[tuple[float, str], ...] = (
     (0.30, "strongly bearish"),
@@ -49,21 +50,29 @@ def positioning_label(ratio: float | None) -> str:
     return TOP_LABEL
 
 
-def derived(row: Mapping[str, int]) -> dict[str, float | int | str | None]:
+class Positioning(TypedDict):
+    """One category's derived numbers (contracts) and its positioning label."""
+
+    net_index_futures: int
+    net_index_calls: int
+    net_index_puts: int
+    index_futures_long_ratio: float | None
+    label: str
+
+
+def derived(row: Mapping[str, int]) -> Positioning:
     """The derived numbers of one category's row (the 14 stored fields)."""
     ratio = long_ratio(row["future_index_long"], row["future_index_short"])
-    return {
-        "net_index_futures": row["future_index_long"] - row["future_index_short"],
-        "net_index_calls": row["option_index_call_long"] - row["option_index_call_short"],
-        "net_index_puts": row["option_index_put_long"] - row["option_index_put_short"],
-        "index_futures_long_ratio": ratio,
-        "label": positioning_label(ratio),
-    }
+    return Positioning(
+        net_index_futures=row["future_index_long"] - row["future_index_short"],
+        net_index_calls=row["option_index_call_long"] - row["option_index_call_short"],
+        net_index_puts=row["option_index_put_long"] - row["option_index_put_short"],
+        index_futures_long_ratio=ratio,
+        label=positioning_label(ratio),
+    )
 
 
-def changes(
-    today: Mapping[str, float | int | str | None], previous: Mapping[str, float | int | str | None] | None
-) -> dict[str, float | int | None] | None:
+def changes(today: Mapping[str, object], previous: Mapping[str, object] | None) -> dict[str, float | int | None] | None:
     """Day-on-day change of each CHANGE_KEYS value vs the previous stored session; None without one."""
     if previous is None:
         return None
@@ -77,24 +86,33 @@ def changes(
     return out
 
 
-def institutional_vs_retail(rows: Mapping[str, Mapping[str, int]]) -> dict[str, float | int | str | None]:
+class InstitutionalVsRetail(TypedDict):
+    institutional_net_index_futures: int
+    retail_net_index_futures: int
+    institutional_long_ratio: float | None
+    retail_long_ratio: float | None
+    ratio: float | None
+    reading: str
+
+
+def institutional_vs_retail(rows: Mapping[str, Mapping[str, int]]) -> InstitutionalVsRetail:
     """The institutions' (FII+DII+Pro) index futures long ratio against the Client one, and their ratio."""
     inst_long = sum(rows[c]["future_index_long"] for c in INSTITUTIONS)
     inst_short = sum(rows[c]["future_index_short"] for c in INSTITUTIONS)
     inst_ratio = long_ratio(inst_long, inst_short)
     retail_ratio = long_ratio(rows[RETAIL]["future_index_long"], rows[RETAIL]["future_index_short"])
     ratio = inst_ratio / retail_ratio if inst_ratio is not None and retail_ratio else None
-    return {
-        "institutional_net_index_futures": inst_long - inst_short,
-        "retail_net_index_futures": rows[RETAIL]["future_index_long"] - rows[RETAIL]["future_index_short"],
-        "institutional_long_ratio": inst_ratio,
-        "retail_long_ratio": retail_ratio,
-        "ratio": ratio,
-        "reading": (
+    return InstitutionalVsRetail(
+        institutional_net_index_futures=inst_long - inst_short,
+        retail_net_index_futures=rows[RETAIL]["future_index_long"] - rows[RETAIL]["future_index_short"],
+        institutional_long_ratio=inst_ratio,
+        retail_long_ratio=retail_ratio,
+        ratio=ratio,
+        reading=(
             "no position"
             if ratio is None
             else "institutions lean short against retail"
             if ratio < 1
             else "institutions lean long against retail"
         ),
-    }
+    )

@@ -1,4 +1,4 @@
-"""The daily participant import: reads settings.OPTRADING_PARTICIPANTS_DIR (beat entries in optrading/schedules.py)."""
+"""The daily participant import: reads settings.OPTRADING_PARTICIPANTS_DIR (scheduled in optrading/schedules.py)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,13 @@
 """Server-rendered pages. Each view parses its query, calls selectors, and renders; the live parts
-(chain, health) then update over the websocket feeds and the charts fetch /api/v1 with the session."""
+(chain, health) then update over the websocket feeds, and the charts draw the selectors' data embedded
+in the page as JSON."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from apps.analytics import selectors as analytics
+from apps.analytics.selectors.chain import ChainSummary, GammaExposure, IvSmile, OiByStrike
+from apps.analytics.selectors.history import History, Overlay
 from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
 from apps.brokers.selectors import auth_status_get
@@ -30,6 +33,7 @@ from apps.participants.selectors import participants_dates, participants_for_dat
 from apps.web.selectors import error_list_open
 
 View = Callable[..., HttpResponse]
+T = TypeVar("T")
 BUCKET_CHOICES = [(c.value, c.label) for c in ExpiryBucket if c != ExpiryBucket.OTHER]
 
 
@@ -61,44 +65,58 @@ def _chain_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@page
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", _chain_context(request))
-
-
-def _or_none(selector: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
-    """A chart's data, or None when analytics has nothing for it yet (the chart says so instead of failing)."""
+def _or_none(selector: Callable[..., T], **kwargs: Any) -> T | None:
+    """A selector's data, or None when analytics has nothing for it yet (the page says so instead of failing)."""
     try:
         return selector(**kwargs)
     except NotFoundError:
         return None
 
 
-def _charts_data(*, underlying: Underlying, bucket: str) -> dict[str, Any]:
+@page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The chain page; the chain itself arrives over the websocket, the stats start from the latest analytics."""
+    context = _chain_context(request)
+    selected = context["selected"]
+    summary = _or_none(analytics.chain_summary, underlying=selected, bucket=context["bucket"]) if selected else None
+    return render(request, "web/dashboard.html", {**context, "summary": summary})
+
+
+class ChartsData(TypedDict):
+    """What the charts page draws (embedded in the page as JSON); None where analytics has nothing yet."""
+
+    summary: ChainSummary
+    smile: IvSmile | None
+    oi: OiByStrike | None
+    gex: GammaExposure | None
+    overlay: Overlay | None
+    pcr_oi: History | None
+    max_pain: History | None
+
+
+def _charts_data(*, underlying: Underlying, bucket: str) -> ChartsData | None:
     """Everything the charts page draws, for the latest analysed minute and the IST session it belongs to."""
     summary = _or_none(analytics.chain_summary, underlying=underlying, bucket=bucket)
     if summary is None:
-        return {}
+        return None
     start, end = ist_day_bounds(datetime.fromisoformat(summary["minute"]).astimezone(IST).date())
     point = {"underlying": underlying, "bucket": bucket}
-    return {
-        "summary": summary,
-        "smile": _or_none(analytics.iv_smile, **point),
-        "oi": _or_none(analytics.oi_by_strike, **point),
-        "gex": _or_none(analytics.gex, **point),
-        "overlay": _or_none(analytics.overlay, **point),
-        **{
-            field: _or_none(analytics.history, field=field, start=start, end=end, **point)
-            for field in ("pcr_oi", "max_pain")
-        },
-    }
+    return ChartsData(
+        summary=summary,
+        smile=_or_none(analytics.iv_smile, **point),
+        oi=_or_none(analytics.oi_by_strike, **point),
+        gex=_or_none(analytics.gex, **point),
+        overlay=_or_none(analytics.overlay, **point),
+        pcr_oi=_or_none(analytics.history, field="pcr_oi", start=start, end=end, **point),
+        max_pain=_or_none(analytics.history, field="max_pain", start=start, end=end, **point),
+    )
 
 
 @page
 def charts(request: HttpRequest) -> HttpResponse:
     context = _chain_context(request)
     selected = context["selected"]
-    data = _charts_data(underlying=selected, bucket=context["bucket"]) if selected else {}
+    data = _charts_data(underlying=selected, bucket=context["bucket"]) if selected else None
     return render(request, "web/charts.html", {**context, "charts": data})
 
 

@@ -55,7 +55,7 @@ def test_it_reproduces_the_reference_chain_analytics(
     assert report["pcr_volume"] == pytest.approx(pcr_volume, abs=5e-5)
     assert report["max_pain"] == max_pain
     assert report["forward"] == pytest.approx(forward, abs=0.005)
-    assert report["forward_method"] == "parity"
+    assert report["forward_source"] == "parity"
     assert report["atm_strike"] == atm
     assert report["atm_iv"] == pytest.approx(atm_iv, abs=5e-5)
     assert report["straddle"] == pytest.approx(straddle, abs=0.005)

@@ -34,7 +34,7 @@ def test_it_recovers_the_volatility_and_forward_of_a_black76_chain(nifty) -> Non
     assert atm_put.quality_flags == []
 
     snapshot = ChainSnapshot.objects.get(underlying=nifty, expiry=EXPIRY, minute=MINUTE)
-    assert snapshot.forward_method == "parity"
+    assert snapshot.forward_source == "parity"
     assert snapshot.forward == pytest.approx(23000.0, abs=0.5)
     assert snapshot.atm_strike == 23000.0
     assert snapshot.atm_iv == pytest.approx(0.18, abs=2e-3)

@@ -1,4 +1,4 @@
-"""Clients and a small archived NIFTY chain: two minutes, two expiries, strikes 22900-23100."""
+"""Clients, a small archived NIFTY chain (two minutes, two expiries, strikes 22900-23100) and a realistic market day."""
 
 from __future__ import annotations
 
@@ -9,7 +9,20 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.analytics.services import analytics_compute, analytics_compute_minute
+from apps.brokers.simulated import SimulatedBroker
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.market.calendar import session_close, session_open
 from apps.market.choices import ExpiryBucket
+from apps.market.models import Underlying
+from apps.market.services import underlyings_load
+from apps.marketdata.bhavcopy import bhavcopy_import
+from apps.marketdata.models import CollectionStatus
+from apps.monitoring.services import error_record
+from apps.overview.services import overview_collect
+from apps.participants.services import participants_import_file
+from tests.exchange_files import FO_BHAVCOPY, PARTICIPANTS
 from tests.factories.market import UnderlyingFactory
 from tests.factories.marketdata import MINUTE, OptionQuoteFactory, UnderlyingQuoteFactory
 
@@ -88,3 +101,38 @@ def archived_chain(db: None) -> dict:
                         forward=23030 + minute_index,
                     )
     return {"underlying": nifty}
+
+
+TODAY = date(2026, 4, 29)
+"""The market day's session (a Wednesday), after five sessions from the Wednesday before."""
+PAST_SESSIONS = [date(2026, 4, 22), date(2026, 4, 23), date(2026, 4, 24), date(2026, 4, 27), date(2026, 4, 28)]
+
+
+@pytest.fixture
+def market_day(db: None) -> dict:
+    """Realistic data behind every endpoint: NIFTY and BANKNIFTY from the simulated market, analysed (the last
+    minute of each of the five sessions before TODAY and TODAY's first three minutes, with TODAY's overview),
+    NSE's NIFTY bhavcopy of 27-Mar-2026 imported and analysed, NSE participant files of three sessions, and an
+    open error."""
+    broker = SimulatedBroker(seed=42, as_of=PAST_SESSIONS[0])
+    underlyings_load()
+    instruments_sync(broker=broker, today=PAST_SESSIONS[0])
+    minutes = [session_close(day) - timedelta(minutes=1) for day in PAST_SESSIONS]
+    minutes += [session_open(TODAY) + timedelta(minutes=i) for i in range(3)]
+    runs = [chain_collect(broker=broker, underlyings=["NIFTY", "BANKNIFTY"], minute=minute) for minute in minutes]
+    assert all(run.status == CollectionStatus.SUCCESS for run in runs), [run.error for run in runs]
+    overview_collect(broker=broker, minute=minutes[-1])
+    assert analytics_compute() == 2 * len(minutes)
+    imported = bhavcopy_import(path=FO_BHAVCOPY / "NIFTY_20260327.csv")
+    nifty = Underlying.objects.get(symbol="NIFTY")
+    analytics_compute_minute(underlying_id=nifty.pk, minute=imported.minute)
+    for name in (
+        "fao_participant_oi_13072015.csv",
+        "fao_participant_oi_28072026.csv",
+        "fao_participant_vol_19082026.csv",
+    ):
+        participants_import_file(path=PARTICIPANTS / name)
+    error = error_record(
+        component="collection", code="quote_failed", message="Kite answered 503.", suggestion="It retries by itself."
+    )
+    return {"minutes": minutes, "bhavcopy_minute": imported.minute, "error": error}

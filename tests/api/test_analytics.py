@@ -61,6 +61,9 @@ def test_it_summarises_the_chain_with_consistent_numbers(api, analysed) -> None:
     oi = api.get(f"{BASE}/oi", {"expiry": summary["expiry"]}).json()
 
     assert summary["bucket"] == "this_week"
+    # The simulated market quotes every leg two-sided within the 30 % rule: the parity forward.
+    assert summary["forward_source"] == "parity"
+    assert summary["forward"] == oi["forward"]
     assert summary["pcr_oi"] == pytest.approx(summary["total_put_oi"] / summary["total_call_oi"])
     assert sum(row["call_oi"] for row in oi["strikes"]) == summary["total_call_oi"]
     assert sum(row["put_oi"] for row in oi["strikes"]) == summary["total_put_oi"]

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.api.conftest import STRIKES, leg_price
+from apps.analytics.models import ChainSnapshot
+from apps.analytics.services import analytics_compute
+from tests.api.conftest import STRIKES, WEEKLY, leg_price
+from tests.factories.marketdata import MINUTE
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/option-chain/NIFTY"
@@ -20,7 +25,8 @@ def test_it_returns_both_legs_of_each_strike_at_the_latest_minute(api, archived_
     assert body["bucket"] == "this_week"
     assert body["minute"] == "2026-01-19T09:31:00+05:30"
     assert body["spot"] == 23011
-    assert body["forward"] == 23031
+    assert body["forward"] == 23031  # not analysed yet: collection's estimate, without a source
+    assert body["forward_source"] is None
     assert [row["strike"] for row in body["rows"]] == STRIKES
     atm = body["rows"][2]
     assert atm["strike_offset"] == 0
@@ -36,6 +42,17 @@ def test_it_returns_both_legs_of_each_strike_at_the_latest_minute(api, archived_
     assert atm["ce"]["buildup"] == "long_buildup"
     assert atm["ce"]["tradingsymbol"] == "NIFTY2612023000CE"
     assert body["rows"][4]["pe"]["quality_flags"] == ["stale_bid_ask"]
+
+
+def test_it_gives_the_analysed_forward_and_the_rule_step_behind_it(api, archived_chain) -> None:
+    analytics_compute()
+    snapshot = ChainSnapshot.objects.get(expiry=WEEKLY, minute=MINUTE + timedelta(minutes=1))
+
+    body = api.get(URL, {"at": "2026-01-19T15:00"}).json()
+
+    # Every leg was quoted two-sided and traded, so the parity forward: the IVs in the rows are on it.
+    assert (body["forward"], body["forward_source"]) == (snapshot.forward, "parity")
+    assert body["forward"] != 23031
 
 
 def test_it_returns_the_chain_as_it_was_at_a_past_minute(api, archived_chain) -> None:
@@ -87,13 +104,13 @@ def test_it_fills_price_from_the_average_price_when_asked(api, archived_chain) -
 def test_it_uses_a_constant_number_of_queries_whatever_the_chain_size(
     api, archived_chain, django_assert_num_queries
 ) -> None:
-    # token auth, symbol, latest minute, expiry at that minute, the legs with their instruments
-    with django_assert_num_queries(5):
+    # token auth, symbol, latest minute, expiry at that minute, the legs with their instruments, the forward
+    with django_assert_num_queries(6):
         response = api.get(URL, {"offsets": "0"})
     assert len(response.json()["rows"]) == 1
     with CaptureQueriesContext(connection) as all_strikes:
         api.get(URL)
-    assert len(all_strikes.captured_queries) == 5
+    assert len(all_strikes.captured_queries) == 6
 
 
 @pytest.mark.parametrize(

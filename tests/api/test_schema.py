@@ -70,7 +70,7 @@ def test_it_documents_the_chain_parameters_and_response(schema) -> None:
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
     assert {"symbol", "bucket", "expiry", "at", "offsets", "price"} <= set(parameters)
     assert sorted(parameters["bucket"]["schema"]["enum"]) == ["next_month", "next_week", "this_month", "this_week"]
-    assert set(operation["responses"]) == {"200", "400", "404"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404"}
     rows = schema["components"]["schemas"]["OptionChain"]["properties"]["rows"]
     assert rows["items"]["$ref"] == "#/components/schemas/ChainRow"
 
@@ -81,6 +81,19 @@ def test_it_documents_every_operation_with_a_response_shape(schema) -> None:
             ok = operation["responses"]["200"]
             assert ok.get("content"), (path, method)
             assert operation.get("description"), (path, method)
+
+
+def test_it_documents_the_refusals_the_permissions_give(schema) -> None:
+    def statuses(path: str, method: str = "get") -> set[str]:
+        return set(schema["paths"][path][method]["responses"])
+
+    error = {"$ref": "#/components/schemas/Error"}
+    resolve = schema["paths"]["/api/v1/errors/{id}/resolve"]["post"]["responses"]
+    assert resolve["401"]["content"]["application/json"]["schema"] == error
+    assert resolve["403"]["content"]["application/json"]["schema"] == error
+    assert "403" not in statuses("/api/v1/underlyings") and "401" in statuses("/api/v1/underlyings")
+    assert statuses("/api/v1/health") == {"200"}  # public: no credentials, no refusal
+    assert not {"401", "403"} & statuses("/api/v1/market-status")
 
 
 def test_it_documents_analytics_parameters(schema) -> None:

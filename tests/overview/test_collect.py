@@ -91,9 +91,9 @@ def test_it_stores_one_snapshot_per_minute(broker: CountingBroker) -> None:
 
     assert list(BreadthSnapshot.objects.values_list("minute", flat=True)) == [later, MINUTE]
     assert SectorQuote.objects.filter(minute=later).count() == 16
-    assert overview_breadth(at=MINUTE + timedelta(seconds=30))["minute"] == MINUTE.isoformat()
+    assert overview_breadth(at=MINUTE + timedelta(seconds=30))["minute"] == "2026-03-27T10:30:00+05:30"
     latest = overview_breadth(at=later + timedelta(hours=1))
-    assert latest["minute"] == later.isoformat()
+    assert latest["minute"] == "2026-03-27T10:31:00+05:30"
     assert latest["advances"] + latest["declines"] + latest["unchanged"] == 50
 
 
@@ -112,6 +112,7 @@ def test_sectors_come_best_first(broker: CountingBroker) -> None:
 
     changes = [s["change_pct"] for s in sectors]
     assert len(changes) == 16
+    assert {s["minute"] for s in sectors} == {"2026-03-27T10:30:00+05:30"}
     assert changes == sorted(changes, reverse=True)
     assert overview_sectors(at=MINUTE - timedelta(minutes=1)) == []
     assert overview_breadth(at=MINUTE - timedelta(minutes=1)) is None
@@ -136,7 +137,7 @@ def test_indices_show_spot_change_and_the_nearest_chain_metrics() -> None:
             t_years=0.01,
             spot=22819.60,
             forward=22821.08,
-            forward_method="parity",
+            forward_source="parity",
             atm_iv=iv,
             pcr_oi=0.8809 if iv < 0.28 else 0.9089,
         )
@@ -144,6 +145,7 @@ def test_indices_show_spot_change_and_the_nearest_chain_metrics() -> None:
     (row,) = overview_indices(at=MINUTE + timedelta(minutes=5))
 
     assert row["symbol"] == "NIFTY"
+    assert row["minute"] == "2026-03-27T10:30:00+05:30"
     assert row["spot"] == 22819.60
     assert row["change"] == pytest.approx(22819.60 - 23100.0)
     assert row["change_pct"] == pytest.approx((22819.60 - 23100.0) / 23100.0 * 100)

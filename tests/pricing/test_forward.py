@@ -23,15 +23,30 @@ IST = ZoneInfo("Asia/Kolkata")
 def test_it_uses_the_mid_only_when_the_spread_is_within_30_percent_of_it() -> None:
     price, source, usable = usable_price(
         last=[101.0, 101.0, 7.0, 0.0, 5.0],
-        bid=[99.0, 80.0, 0.0, 4.0, 6.0],
-        ask=[101.0, 120.0, 9.0, 6.0, 5.0],  # spreads 2 %, 40 %, one-sided, 40 % untraded, crossed
-        volume=[10, 10, 3, 0, 0],
+        bid=[99.0, 80.0, 0.0, 4.0, 4.0],
+        ask=[101.0, 120.0, 9.0, 6.0, 3.0],  # spreads 2 %, 40 %, one-sided, 40 % untraded, crossed
+        volume=[10, 10, 3, 0, 2],
     )
-    assert price[:3].tolist() == [100.0, 101.0, 7.0]
+    assert price.tolist()[:3] == [100.0, 101.0, 7.0]
     assert math.isnan(price[3])
-    assert price[4] == 5.0  # a crossed quote is not a quote; the last trade (last > 0) stands
+    assert price[4] == 5.0  # a crossed quote is not a quote; the session's last trade stands
     assert source.tolist() == ["mid", "last", "last", "none", "last"]
     assert usable.tolist() == [True, True, True, False, True]
+
+
+def test_it_does_not_count_a_last_price_without_volume_as_a_trade() -> None:
+    """A leg with no volume today shows an earlier session's last price (or, in an end-of-day file, NSE's
+    theoretical settlement): no evidence of today's market, so it only counts with a tight two-sided quote."""
+    price, source, usable = usable_price(
+        last=[212.5, 212.5, 212.5, 212.5],
+        bid=[np.nan, 0.0, 180.0, 205.0],
+        ask=[np.nan, 215.0, 175.0, 215.0],  # none, one-sided, crossed, 4.8 % wide
+        volume=[0, 0, 0, 0],
+    )
+    assert np.isnan(price[:3]).all()
+    assert price[3] == 210.0
+    assert source.tolist() == ["none", "none", "none", "mid"]
+    assert usable.tolist() == [False, False, False, True]
 
 
 def test_it_accepts_a_spread_of_exactly_30_percent() -> None:

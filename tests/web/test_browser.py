@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium against a real ASGI server: log in, see the chain, watch it update
-over the websocket when the test collects the next minute on the simulated market, without a reload."""
+over the websocket when the test collects the next minute on the simulated market, without a reload: changed
+cells in place, rows of strikes that left removed, new strikes inserted in order."""
 
 from __future__ import annotations
 
@@ -11,17 +12,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.db import connection
 
+from apps.analytics.models import ChainSnapshot
 from apps.brokers.base import get_broker
 from apps.collection.services.chain import chain_collect
 from apps.collection.services.instruments import instruments_sync
+from apps.live.publisher import chain_group, chain_latest_build
+from apps.market.models import Underlying
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionStatus, OptionQuote
 from tests.web.asgi_server import ROOT, asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+STRIKES_SHOWN = "#chain-body tr[data-strike]"
+SHOWN = "rows => rows.map(r => r.dataset.strike)"
 
 T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
@@ -47,6 +55,39 @@ def _off_loop(function: Callable[..., T], /, **kwargs: Any) -> T:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(call).result()
+
+
+def _strikes(minute: datetime) -> list[str]:
+    quotes = OptionQuote.objects.filter(minute=minute, underlying__symbol="NIFTY", expiry_bucket="this_week")
+    return [f"{strike:g}" for strike in sorted(set(quotes.values_list("strike", flat=True)))]
+
+
+def _snapshot_source(minute: datetime) -> str:
+    snapshot = ChainSnapshot.objects.get(minute=minute, underlying__symbol="NIFTY", expiry_bucket="this_week")
+    return snapshot.forward_source
+
+
+def _send_moved_window(*, new_price: float) -> dict[str, Any]:
+    """The latest chain as the publisher builds it, with its window moved one strike up and the ATM call repriced,
+    sent to the page's group as a publication would be. Returns what moved."""
+    underlying = Underlying.objects.get(symbol="NIFTY")
+    message = chain_latest_build(underlying=underlying, bucket="this_week")
+    assert message is not None
+    strikes = sorted({row["strike"] for row in message["rows"]})
+    low, high, step = strikes[0], strikes[-1], strikes[1] - strikes[0]
+    added = [
+        {**row, "key": row["key"].replace(f":{high:g}:", f":{high + step:g}:"), "strike": high + step}
+        for row in message["rows"]
+        if row["strike"] == high
+    ]
+    rows = [row for row in message["rows"] if row["strike"] != low] + added
+    for row in rows:
+        if row["strike_offset"] == 0 and row["option_type"] == "CE":
+            row["last_price"] = new_price
+    async_to_sync(get_channel_layer().group_send)(
+        chain_group(symbol="NIFTY", bucket="this_week"), {**message, "rows": rows}
+    )
+    return {"removed": f"{low:g}", "added": f"{high + step:g}"}
 
 
 def _atm_call(minute: datetime) -> OptionQuote:
@@ -89,7 +130,11 @@ def test_it_updates_the_dashboard_chain_over_the_websocket_without_a_reload(tmp_
             assert len(strikes) == 5  # offsets -2..2
             atm = _off_loop(_atm_call, minute=first.minute)
             assert page.get_attribute("#chain-body tr.atm", "data-strike") == f"{atm.strike:g}"
+            # The stats start from the analytics of that minute, with the step of the forward rule behind it.
+            assert _off_loop(_snapshot_source, minute=first.minute) == "parity"
+            assert page.inner_text("#stat-forward-source") == "put-call parity"
             page.evaluate("window.__sameDocument = true")
+            page.evaluate("window.__rows = Array.from(document.querySelectorAll('#chain-body tr[data-strike]'))")
 
             second = _off_loop(chain_collect, broker=broker, underlyings=["NIFTY"])
             assert second.status == CollectionStatus.SUCCESS, second.error
@@ -99,8 +144,26 @@ def test_it_updates_the_dashboard_chain_over_the_websocket_without_a_reload(tmp_
             )
             assert page.evaluate("window.__sameDocument") is True  # updated in place, not reloaded
             ce = _off_loop(_atm_call, minute=second.minute)
-            price_cell = page.locator("#chain-body tr.atm td[data-field=price]").first
+            price_cell = page.locator("#chain-body tr.atm td[data-side=CE][data-field=price]")
             assert price_cell.inner_text().replace(",", "") == f"{ce.last_price:.2f}"
+            # The rows were updated in place: the strikes of both minutes kept their elements, in strike order.
+            assert page.eval_on_selector_all(STRIKES_SHOWN, SHOWN) == _off_loop(_strikes, minute=second.minute)
+            kept = page.evaluate("window.__rows.filter(tr => tr.isConnected).map(tr => tr.dataset.strike)")
+            assert kept == [s for s in strikes if s in _off_loop(_strikes, minute=second.minute)]
+
+            # A diff that moves the window: the lowest strike leaves, a higher one arrives, the ATM call reprices.
+            updates = int(page.get_attribute("#chain", "data-updates") or 0)
+            page.evaluate("window.__rows = Array.from(document.querySelectorAll('#chain-body tr[data-strike]'))")
+            moved = _off_loop(_send_moved_window, new_price=4321.55)
+            page.wait_for_function("n => Number(document.getElementById('chain').dataset.updates) > n", arg=updates)
+            shown = page.eval_on_selector_all(STRIKES_SHOWN, SHOWN)
+            assert moved["removed"] not in shown and shown[-1] == moved["added"]
+            assert shown == sorted(shown, key=float)
+            assert page.evaluate("window.__rows.filter(tr => tr.isConnected).length") == len(shown) - 1
+            assert price_cell.inner_text().replace(",", "") == "4321.55"
+            new_row = page.locator(f"#chain-body tr[data-strike='{moved['added']}']")
+            assert new_row.locator("td[data-side=PE][data-field=oi]").inner_text() != ""
+            assert page.locator("#chain-body td.flash").count() == 8 + 16  # the repriced leg and the new strike
 
             output = ROOT / "test-output"
             output.mkdir(exist_ok=True)

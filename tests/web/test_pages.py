@@ -62,6 +62,28 @@ def test_it_shows_underlying_tabs_and_points_the_chain_at_its_websocket(trader: 
     assert "(0.53%)" in html  # against the 22700 previous close
 
 
+def test_it_starts_the_chain_stats_from_the_latest_analytics_with_the_forward_source(trader: Client) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    ChainSnapshot.objects.create(
+        underlying=nifty,
+        minute=MINUTE_1,
+        expiry=WEEKLY,
+        expiry_bucket="this_week",
+        t_years=3 / 365,
+        spot=22819.6,
+        forward=22908.7,
+        forward_source="future",
+        pcr_oi=0.8809,
+    )
+    html = trader.get("/?symbol=NIFTY&bucket=this_week").content.decode()
+    assert '<span id="stat-forward-source">' in html
+    assert 'id="chain-summary"' in html
+    assert '"forward": 22908.7, "forward_source": "future"' in html
+    empty = trader.get("/?symbol=NIFTY&bucket=next_month").content.decode()
+    assert 'id="chain-summary"' not in empty  # nothing analysed for that bucket: the stats wait for the feed
+
+
 def test_it_says_what_was_wrong_with_a_bad_bucket_or_symbol(trader: Client) -> None:
     underlying_create()
     bad_bucket = trader.get("/?symbol=NIFTY&bucket=today")
@@ -82,7 +104,7 @@ def test_it_draws_the_charts_from_the_latest_analytics(trader: Client) -> None:
         t_years=3 / 365,
         spot=22819.6,
         forward=22839.6,
-        forward_method="parity",
+        forward_source="parity",
         atm_strike=22850.0,
         atm_iv=0.1834,
         straddle=426.0,

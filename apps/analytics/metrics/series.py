@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -40,17 +41,27 @@ def percentile_of(value: float, sample: ArrayLike) -> float | None:
     return 100.0 * (below + 0.5 * equal) / s.size
 
 
-def band_stats(rows: Sequence[Sequence[float | None]]) -> dict[str, list[float | None]]:
-    """Column-wise mean, mean ± 1sigma (population), min and max over sessions; None where a column has no value."""
+class Bands(TypedDict):
+    """Per column: the mean, mean ± 1sigma (population), min and max over sessions."""
+
+    mean: list[float | None]
+    upper: list[float | None]
+    lower: list[float | None]
+    min: list[float | None]
+    max: list[float | None]
+
+
+def band_stats(rows: Sequence[Sequence[float | None]]) -> Bands:
+    """Column-wise bands over sessions (one row per session); None where a column has no value."""
+    out = Bands(mean=[], upper=[], lower=[], min=[], max=[])
     if not rows:
-        return {"mean": [], "upper": [], "lower": [], "min": [], "max": []}
+        return out
     matrix = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
-    out: dict[str, list[float | None]] = {"mean": [], "upper": [], "lower": [], "min": [], "max": []}
     for column in matrix.T:
         finite = column[np.isfinite(column)]
         if finite.size == 0:
-            for key in out:
-                out[key].append(None)
+            for series in (out["mean"], out["upper"], out["lower"], out["min"], out["max"]):
+                series.append(None)
             continue
         mean, std = float(finite.mean()), float(finite.std())
         out["mean"].append(mean)

@@ -1,4 +1,4 @@
-"""Analytics reads for the API, pages and websockets: plain JSON-ready dicts, keyword-only arguments.
+"""Analytics reads for the API, pages and websockets: typed JSON-ready results (TypedDicts), keyword-only arguments.
 
 Each accepts ``expiry`` or ``bucket`` and ``at`` (a past minute; default the latest) where it makes sense and
 raises ApplicationError/NotFoundError with a message saying what was wrong.

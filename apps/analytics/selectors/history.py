@@ -4,12 +4,11 @@ comparison and the NIFTY-VIX rolling correlation."""
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pricing
-from apps.analytics.metrics.series import band_stats, rolling_correlation
+from apps.analytics.metrics.series import Bands, band_stats, rolling_correlation
 from apps.analytics.models import ChainSnapshot, VolatilitySnapshot
 from apps.analytics.selectors.resolve import (
     bucket_expiry_by_day,
@@ -50,6 +49,20 @@ def _last_per_day(rows: list[tuple[datetime, Any]]) -> dict[date, tuple[datetime
     return out
 
 
+class HistoryPoint(TypedDict):
+    minute: str
+    expiry: str
+    value: float | None
+
+
+class History(TypedDict):
+    symbol: str
+    field: str
+    expiry: str | None
+    bucket: str | None
+    points: list[HistoryPoint]
+
+
 def history(
     *,
     underlying: Underlying | str,
@@ -59,7 +72,7 @@ def history(
     expiry: date | None = None,
     bucket: str | None = None,
     daily: bool = False,
-) -> dict[str, Any]:
+) -> History:
     """A stored metric over time for one expiry, or for a bucket (its expiry resolved session by session)."""
     found = underlying_resolve(underlying)
     _field_validate(field, HISTORY_FIELDS)
@@ -83,36 +96,54 @@ def history(
     if daily:
         last = _last_per_day([(m, (e, v)) for m, e, v in rows])
         rows = [(m, ev[0], ev[1]) for m, ev in last.values()]
-    return {
-        "symbol": found.symbol,
-        "field": field,
-        "expiry": iso(expiry),
-        "bucket": bucket,
-        "points": [{"minute": iso(m), "expiry": iso(e), "value": v} for m, e, v in rows],
-    }
+    return History(
+        symbol=found.symbol,
+        field=field,
+        expiry=iso(expiry),
+        bucket=bucket,
+        points=[HistoryPoint(minute=iso(m), expiry=iso(e), value=v) for m, e, v in rows],
+    )
 
 
-def _rank_block(rows: list[tuple[datetime, float | None]], sessions: int) -> dict[str, Any]:
+class RankBlock(TypedDict):
+    """Where the latest daily close sits among the last closes; rank and percentile 0-100 (None below 2 closes)."""
+
+    value: float | None
+    as_of: NotRequired[str]
+    rank: float | None
+    percentile: float | None
+    min: NotRequired[float]
+    max: NotRequired[float]
+    sessions: int
+
+
+def _rank_block(rows: list[tuple[datetime, float | None]], sessions: int) -> RankBlock:
     closes = [(m, v) for m, v in _last_per_day([r for r in rows if r[1] is not None]).values()]
     closes = closes[-sessions:]
     values = [v for _, v in closes]
     if len(values) < 2:
-        return {"value": values[-1] if values else None, "rank": None, "percentile": None, "sessions": len(values)}
+        return RankBlock(value=values[-1] if values else None, rank=None, percentile=None, sessions=len(values))
     rank, percentile = pricing.iv_rank(values), pricing.iv_percentile(values)
-    return {
-        "value": values[-1],
-        "as_of": iso(closes[-1][0]),
-        "rank": None if not math.isfinite(rank) else float(rank),
-        "percentile": None if not math.isfinite(percentile) else float(percentile),
-        "min": min(values),
-        "max": max(values),
-        "sessions": len(values),
-    }
+    return RankBlock(
+        value=values[-1],
+        as_of=iso(closes[-1][0]),
+        rank=None if not math.isfinite(rank) else float(rank),
+        percentile=None if not math.isfinite(percentile) else float(percentile),
+        min=min(values),
+        max=max(values),
+        sessions=len(values),
+    )
 
 
-def iv_rank(
-    *, underlying: Underlying | str, at: datetime | None = None, sessions: int = RANK_SESSIONS
-) -> dict[str, Any]:
+class IvRank(TypedDict):
+    symbol: str
+    at: str
+    cm30_atm_iv: RankBlock
+    india_vix: RankBlock
+    our_vix: RankBlock
+
+
+def iv_rank(*, underlying: Underlying | str, at: datetime | None = None, sessions: int = RANK_SESSIONS) -> IvRank:
     """IV rank and percentile over the last ``sessions`` daily closes of (a) the 30-day constant-maturity ATM IV
     and (b) the published India VIX (UnderlyingQuote.vix), plus our India-VIX-style index."""
     found = underlying_resolve(underlying)
@@ -136,13 +167,28 @@ def iv_rank(
     start = end - timedelta(days=int(sessions * 7 / 5) + 30)
     vol = VolatilitySnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
     quotes = UnderlyingQuote.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
-    return {
-        "symbol": found.symbol,
-        "at": iso(end),
-        "cm30_atm_iv": _rank_block(list(vol.values_list("minute", "cm30_iv")), sessions),
-        "india_vix": _rank_block(list(quotes.values_list("minute", "vix")), sessions),
-        "our_vix": _rank_block(list(vol.values_list("minute", "our_vix")), sessions),
-    }
+    return IvRank(
+        symbol=found.symbol,
+        at=iso(end),
+        cm30_atm_iv=_rank_block(list(vol.values_list("minute", "cm30_iv")), sessions),
+        india_vix=_rank_block(list(quotes.values_list("minute", "vix")), sessions),
+        our_vix=_rank_block(list(vol.values_list("minute", "our_vix")), sessions),
+    )
+
+
+class Overlay(TypedDict):
+    """Today's ATM straddle by IST minute ("HH:MM" in ``times``) against bands over past sessions."""
+
+    symbol: str
+    bucket: str
+    expiry: str
+    align: str
+    weekday: int
+    days_to_expiry: int
+    sessions_used: list[str]
+    times: list[str]
+    today: list[float | None]
+    bands: Bands
 
 
 def overlay(
@@ -154,7 +200,7 @@ def overlay(
     weekday: int | None = None,
     sessions: int = 8,
     align: str = "weekday",
-) -> dict[str, Any]:
+) -> Overlay:
     """Today's ATM straddle by minute against the mean, ±1sigma and min/max of past sessions of the same bucket:
     the last ``sessions`` sessions on ``weekday`` (0 = Monday; default today's), or with ``align="dte"`` the last
     sessions at the same calendar days-to-expiry."""
@@ -187,18 +233,18 @@ def overlay(
     past = [_day_series_ist(found, by_day[day], day, None) for day in sorted(past_days)]
     clock = sorted({t for s in [today_series, *past] for t in s})
     matrix = [[s.get(t) if s.get(t) is not None else math.nan for t in clock] for s in past]
-    return {
-        "symbol": found.symbol,
-        "bucket": wanted,
-        "expiry": iso(chosen),
-        "align": align,
-        "weekday": day_of_week,
-        "days_to_expiry": dte,
-        "sessions_used": [d.isoformat() for d in sorted(past_days)],
-        "times": clock,
-        "today": [today_series.get(t) for t in clock],
-        "bands": band_stats(matrix) if past else band_stats([]),
-    }
+    return Overlay(
+        symbol=found.symbol,
+        bucket=wanted,
+        expiry=iso(chosen),
+        align=align,
+        weekday=day_of_week,
+        days_to_expiry=dte,
+        sessions_used=[d.isoformat() for d in sorted(past_days)],
+        times=clock,
+        today=[today_series.get(t) for t in clock],
+        bands=band_stats(matrix),
+    )
 
 
 def _day_series_ist(found: Underlying, expiry: date, day: date, until: datetime | None) -> dict[str, float | None]:
@@ -210,6 +256,23 @@ def _day_series_ist(found: Underlying, expiry: date, day: date, until: datetime 
     return {to_ist(m).strftime("%H:%M"): v for m, v in rows.order_by("minute").values_list("minute", "straddle")}
 
 
+class ComparisonPoint(TypedDict):
+    days_to_expiry: int
+    date: str
+    value: float | None
+
+
+class ComparisonExpiry(TypedDict):
+    expiry: str
+    points: list[ComparisonPoint]
+
+
+class ExpiryComparison(TypedDict):
+    symbol: str
+    field: str
+    expiries: list[ComparisonExpiry]
+
+
 def expiry_comparison(
     *,
     underlying: Underlying | str,
@@ -217,7 +280,7 @@ def expiry_comparison(
     expiries: int = 4,
     bucket: str | None = None,
     at: datetime | None = None,
-) -> dict[str, Any]:
+) -> ExpiryComparison:
     """The daily-close path of PCR or max pain by calendar days-to-expiry: the bucket's current expiry (default
     this_week, or this_month without weeklies) and the ``expiries - 1`` expiries before it."""
     found = underlying_resolve(underlying)
@@ -244,20 +307,32 @@ def expiry_comparison(
         )
         closes = _last_per_day(rows)
         out.append(
-            {
-                "expiry": iso(exp),
-                "points": [
-                    {"days_to_expiry": (exp - day).days, "date": iso(day), "value": v}
+            ComparisonExpiry(
+                expiry=iso(exp),
+                points=[
+                    ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=v)
                     for day, (_, v) in sorted(closes.items())
                 ],
-            }
+            )
         )
-    return {"symbol": found.symbol, "field": field, "expiries": out}
+    return ExpiryComparison(symbol=found.symbol, field=field, expiries=out)
+
+
+CorrelationPoint = TypedDict(
+    "CorrelationPoint", {"date": str, "return": float, "vix_change": float, "correlation": float | None}
+)
+"""One session: the index's daily return, India VIX's daily change (points) and their rolling correlation."""
+
+
+class VixCorrelation(TypedDict):
+    symbol: str
+    window: int
+    points: list[CorrelationPoint]
 
 
 def vix_correlation(
     *, underlying: Underlying | str = "NIFTY", window: int = 20, at: datetime | None = None, sessions: int = 252
-) -> dict[str, Any]:
+) -> VixCorrelation:
     """Rolling correlation of daily index returns with daily India VIX changes (points), daily closes."""
     found = underlying_resolve(underlying)
     if window < 3:
@@ -277,22 +352,44 @@ def vix_correlation(
     returns = [spots[i] / spots[i - 1] - 1.0 for i in range(1, len(spots))]
     changes = [vixes[i] - vixes[i - 1] for i in range(1, len(vixes))]
     corr = rolling_correlation(returns, changes, window)
-    return {
-        "symbol": found.symbol,
-        "window": window,
-        "points": [
-            {"date": iso(days[i + 1]), "return": returns[i], "vix_change": changes[i], "correlation": corr[i]}
+    return VixCorrelation(
+        symbol=found.symbol,
+        window=window,
+        points=[
+            CorrelationPoint(
+                {"date": iso(days[i + 1]), "return": returns[i], "vix_change": changes[i], "correlation": corr[i]}
+            )
             for i in range(len(returns))
         ],
-    }
+    )
 
 
-def volatility_series(*, underlying: Underlying | str, start: datetime, end: datetime) -> dict[str, Any]:
+class VolatilityPoint(TypedDict):
+    minute: str
+    cm30_atm_iv: float | None
+    our_vix: float | None
+    india_vix: float | None
+
+
+class VolatilitySeries(TypedDict):
+    symbol: str
+    our_vix_label: str
+    points: list[VolatilityPoint]
+
+
+OUR_VIX_LABEL = "optrading India-VIX-style (ours)"
+
+
+def volatility_series(*, underlying: Underlying | str, start: datetime, end: datetime) -> VolatilitySeries:
     """The stored per-minute 30-day ATM IV, our India-VIX-style index (labelled ours) and the published VIX."""
     found = underlying_resolve(underlying)
     _range_validate(start, end)
     rows = VolatilitySnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
-    grouped: dict[str, list[Any]] = defaultdict(list)
-    for m, cm30, ours, vix in rows.values_list("minute", "cm30_iv", "our_vix", "vix"):
-        grouped["points"].append({"minute": iso(m), "cm30_atm_iv": cm30, "our_vix": ours, "india_vix": vix})
-    return {"symbol": found.symbol, "our_vix_label": "optrading India-VIX-style (ours)", **grouped}
+    return VolatilitySeries(
+        symbol=found.symbol,
+        our_vix_label=OUR_VIX_LABEL,
+        points=[
+            VolatilityPoint(minute=iso(m), cm30_atm_iv=cm30, our_vix=ours, india_vix=vix)
+            for m, cm30, ours, vix in rows.values_list("minute", "cm30_iv", "our_vix", "vix")
+        ],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
 from apps.analytics.models import ChainSnapshot
 from apps.core.errors import ApplicationError, NotFoundError
@@ -16,6 +16,10 @@ from apps.market.models import Underlying
 BUCKETS = [choice.value for choice in ExpiryBucket if choice != ExpiryBucket.OTHER]
 
 
+@overload
+def iso(value: datetime | date) -> str: ...
+@overload
+def iso(value: None) -> None: ...
 def iso(value: datetime | date | None) -> str | None:
     """ISO text for the edge: datetimes in IST, dates as YYYY-MM-DD."""
     if value is None:

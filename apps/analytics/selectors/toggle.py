@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from apps.analytics.metrics.series import percentile_of, time_weighted_average
 from apps.analytics.selectors.resolve import (
@@ -24,6 +24,34 @@ from apps.marketdata.models import OptionQuote
 MODES = {"last": "last_price", "average": "average_price"}
 
 
+class TogglePoint(TypedDict):
+    minute: str
+    premium: float | None
+
+
+class ToggleLeg(TypedDict):
+    """One (strike offset, CE/PE) of the expiry today; percentiles 0-100, None without a current premium."""
+
+    strike_offset: int
+    option_type: str
+    strike: float
+    premium: float | None
+    twap_day: float | None
+    percentile_day: float | None
+    percentile_sessions: float | None
+    series: list[TogglePoint]
+
+
+class PriceToggle(TypedDict):
+    symbol: str
+    expiry: str
+    bucket: str
+    mode: str
+    minute: str
+    sessions: int
+    legs: list[ToggleLeg]
+
+
 def price_toggle(
     *,
     underlying: Underlying | str,
@@ -32,7 +60,7 @@ def price_toggle(
     mode: str = "last",
     at: datetime | None = None,
     sessions: int = 20,
-) -> dict[str, Any]:
+) -> PriceToggle:
     """Per (strike offset, CE/PE) of the expiry: today's premium series in ``mode``, its time-weighted average,
     and the current premium's percentile against today's minutes and against the last ``sessions`` sessions'
     minutes at the same offset and bucket (mid-rank percentile, 0-100)."""
@@ -79,25 +107,25 @@ def price_toggle(
         times = [(m - day_start).total_seconds() for m, _, _ in points]
         twap = time_weighted_average(times, prices, end=(minute - day_start).total_seconds() + 60)
         legs.append(
-            {
-                "strike_offset": offset,
-                "option_type": option_type,
-                "strike": points[-1][1],
-                "premium": current,
-                "twap_day": twap,
-                "percentile_day": percentile_of(current, prices) if current is not None else None,
-                "percentile_sessions": percentile_of(current, history[(offset, option_type)])
+            ToggleLeg(
+                strike_offset=offset,
+                option_type=option_type,
+                strike=points[-1][1],
+                premium=current,
+                twap_day=twap,
+                percentile_day=percentile_of(current, prices) if current is not None else None,
+                percentile_sessions=percentile_of(current, history[(offset, option_type)])
                 if current is not None
                 else None,
-                "series": [{"minute": iso(m), "premium": p} for m, _, p in points],
-            }
+                series=[TogglePoint(minute=iso(m), premium=p) for m, _, p in points],
+            )
         )
-    return {
-        "symbol": found.symbol,
-        "expiry": iso(chosen),
-        "bucket": wanted,
-        "mode": mode,
-        "minute": iso(minute),
-        "sessions": sessions,
-        "legs": legs,
-    }
+    return PriceToggle(
+        symbol=found.symbol,
+        expiry=iso(chosen),
+        bucket=wanted,
+        mode=mode,
+        minute=iso(minute),
+        sessions=sessions,
+        legs=legs,
+    )

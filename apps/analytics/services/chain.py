@@ -73,7 +73,7 @@ def chain_metrics(frame: ChainFrame, results: QuoteResults, *, position: int, in
         "t_years": t,
         "spot": inputs.spot,
         "forward": forward,
-        "forward_method": inputs.method,
+        "forward_source": inputs.forward_source,
         "strike_count": int(k.size),
         "atm_strike": atm,
         "atm_strike_spot": atm_spot,

@@ -94,6 +94,8 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
         exchange = Underlying.objects.values_list("exchange", flat=True).get(pk=underlying_id)
     underlying_quote = UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute=minute).first()
     spot = underlying_quote.spot if underlying_quote else float(np.nanmedian(frame.spot))
+    # The archive keeps one future per minute, the nearest: a later expiry with no strike that qualifies for
+    # parity cannot fall back to its own future here, so it is carried (forward_source "carry").
     futures = {}
     if underlying_quote and underlying_quote.future and underlying_quote.future_expiry:
         futures[underlying_quote.future_expiry] = underlying_quote.future

@@ -11,40 +11,35 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 
+from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
 
-QUOTE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("oi_change", "bigint"),
-    ("iv", "double precision"),
-    ("iv_source", "varchar"),
-    ("iv_error", "varchar"),
-    ("delta", "double precision"),
-    ("gamma", "double precision"),
-    ("theta", "double precision"),
-    ("vega", "double precision"),
-    ("rho", "double precision"),
-    ("buildup", "varchar"),
-    ("quality_flags", "jsonb"),
-    ("analysed_at", "timestamptz"),
-)
-FIELD_NAMES = [name for name, _ in QUOTE_COLUMNS]
+FIELD_NAMES: tuple[str, ...] = (*legs.ANALYTICS, "analysed_at")
+"""What analytics writes back to each row: the leg's analytics fields and when they were computed."""
 CHUNK = 5000
 
 
+def _concrete_field(name: str) -> models.Field:
+    field = OptionQuote._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return field
+
+
 def quotes_update(rows: Sequence[dict[str, Any]]) -> None:
-    """``rows``: dicts with ``id`` and every name of QUOTE_COLUMNS. Call inside the minute's transaction."""
+    """``rows``: dicts with ``id`` and every name of FIELD_NAMES. Call inside the minute's transaction."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        OptionQuote.objects.bulk_update([OptionQuote(**row) for row in rows], FIELD_NAMES, batch_size=500)
+        OptionQuote.objects.bulk_update([OptionQuote(**row) for row in rows], list(FIELD_NAMES), batch_size=500)
         return
     quote = connection.ops.quote_name
     table = quote(OptionQuote._meta.db_table)
+    fields = [_concrete_field(name) for name in FIELD_NAMES]
     columns = [quote(name) for name in FIELD_NAMES]  # plain fields: the column is the field name
     pk = quote("id")
-    arrays = ", ".join(["%s::bigint[]", *(f"%s::{sql_type}[]" for _, sql_type in QUOTE_COLUMNS)])
+    arrays = ", ".join(["%s::bigint[]", *(f"%s::{field.db_type(connection)}[]" for field in fields)])
     assignments = ", ".join(f"{column} = v.{column}" for column in columns)
     sql = (
         f"UPDATE {table} AS q SET {assignments} "  # noqa: S608 - identifiers come from the model, values are params
@@ -54,9 +49,9 @@ def quotes_update(rows: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             params: list[list[Any]] = [[row["id"] for row in chunk]]
-            for name in FIELD_NAMES:
-                if name == "quality_flags":
-                    params.append([json.dumps(row[name]) for row in chunk])
+            for field in fields:
+                if field.get_internal_type() == "JSONField":
+                    params.append([json.dumps(row[field.name]) for row in chunk])
                 else:
-                    params.append([row[name] for row in chunk])
+                    params.append([row[field.name] for row in chunk])
             cursor.execute(sql, params)

@@ -36,7 +36,8 @@ class ExpiryInputs:
     t: float
     spot: float
     forward: float
-    method: str
+    forward_source: str
+    """parity, future or carry: which step of the forward rule gave ``forward``."""
 
 
 @dataclass
@@ -127,10 +128,10 @@ def expiry_inputs(
             & legs.take(usable.astype(float), leg="put").astype(bool)
         )
         ok &= np.isfinite(call_price) & np.isfinite(put_price)
-        forward, method = pricing.resolve_forward(
+        forward, source = pricing.resolve_forward(
             legs.strikes, call_price, put_price, ok, spot, t, rate, future_price=futures.get(expiry)
         )
-        out.append(ExpiryInputs(expiry=expiry, t=t, spot=spot, forward=float(forward), method=str(method)))
+        out.append(ExpiryInputs(expiry=expiry, t=t, spot=spot, forward=float(forward), forward_source=str(source)))
     return out
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from apps.analytics.models import ChainSnapshot
-from apps.analytics.selectors.chain import snapshot_summary
+from apps.analytics.selectors.chain import ChainSummary, snapshot_summary
 from apps.analytics.selectors.resolve import underlying_resolve
 from apps.analytics.services.compute import analytics_compute_minute
 from apps.core.errors import NotFoundError
@@ -14,7 +13,7 @@ from apps.market.clock import ist_day_bounds
 from apps.marketdata.models import OptionQuote
 
 
-def analytics_report(*, symbol: str, day: date, expiry: date) -> dict[str, Any]:
+def analytics_report(*, symbol: str, day: date, expiry: date) -> ChainSummary:
     underlying = underlying_resolve(symbol)
     start, end = ist_day_bounds(day)
     minute = (

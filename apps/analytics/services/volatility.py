@@ -25,7 +25,7 @@ VIX_MIN_MINUTES = 1440
 def our_vix(frame: ChainFrame, results: QuoteResults, *, rate: float) -> float | None:
     """India VIX white-paper method on the collected near and next monthly chains (bid/ask needed).
 
-    Forward: the same-expiry forward we resolved (future or parity), as the white paper uses the future.
+    Forward: the expiry's forward as analytics resolved it (parity, future or carry); the white paper uses the future.
     Returns None when the chains have no two-sided quotes (e.g. end-of-day bhavcopy rows).
     """
     chains = []
