@@ -1,7 +1,7 @@
 """Owned leases: a named lock that only its holder releases, that expires, and that a dead holder loses.
 
-``lease_acquire`` claims the row with one conditional UPDATE (free, expired, or held by a process of this
-host that no longer exists) and succeeds only when exactly that one row changed, so two processes can
+``lease_acquire`` claims the row with one conditional UPDATE (free, expired, taken more than a lease length
+"after" now because the clock stepped back, or held by a process of this host that no longer exists) and succeeds only when exactly that one row changed, so two processes can
 never both hold it (healthchecks' claim pattern). ``lease_release`` deletes the claim only when the token
 is still the caller's (compare-and-delete). Works the same on PostgreSQL and on the embedded SQLite.
 Time is passed in, never read here, so tests step the clock.
@@ -68,7 +68,9 @@ def lease_acquire(*, name: str, ttl: timedelta, now: datetime, holder: str | Non
     _ensure_row(name)
     token = secrets.token_hex(16)
     claim = {"token": token, "holder": holder, "acquired_at": now, "expires_at": now + ttl}
-    free = Q(token="") | Q(expires_at__isnull=True) | Q(expires_at__lte=now)
+    # Free, expired, or taken "in the future": the clock stepped back by more than a lease since, and
+    # waiting for an expiry that far ahead would block the job for as long as the step.
+    free = Q(token="") | Q(expires_at__isnull=True) | Q(expires_at__lte=now) | Q(acquired_at__gt=now + ttl)
     if Lease.objects.filter(free, name=name).update(**claim) == 1:
         return HeldLease(name=name, token=token, holder=holder, expires_at=now + ttl)
     current = Lease.objects.filter(name=name).values("token", "holder").first()

@@ -21,6 +21,7 @@ from apps.market.calendar import is_trading_day
 from apps.market.clock import IST
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote
+from apps.monitoring.models import ErrorEvent
 from apps.overview.models import BreadthSnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -129,3 +130,44 @@ def test_the_task_and_the_command_are_the_same_path(settings: Any) -> None:
         call_command("collect_once")
     assert refused.value.returncode == 1
     assert "nothing collected: another collection run is in progress (worker-2:1)" in str(refused.value)
+
+
+def test_a_run_left_running_by_a_lost_worker_is_marked_failed_by_the_next(broker: LiveClockBroker) -> None:
+    lost = CollectionRun.objects.create(
+        started_at=MONDAY_1015 - timedelta(minutes=1), minute=MONDAY_1015, broker=broker.name, underlyings=["NIFTY"]
+    )
+    ticker = CollectionRun.objects.create(started_at=MONDAY_1015, broker="kite_ticker", underlyings=["NIFTY"])
+
+    outcome = minute_collect(now=MONDAY_1015 + timedelta(seconds=1), broker=broker)
+
+    assert outcome.run is not None and outcome.run.status == CollectionStatus.SUCCESS
+    lost.refresh_from_db()
+    ticker.refresh_from_db()
+    assert lost.status == CollectionStatus.FAILED and "lost its worker" in lost.error
+    assert ticker.status == CollectionStatus.RUNNING  # another source's run is not ours to judge
+    event = ErrorEvent.objects.get(code="collection_orphaned")
+    assert f"run {lost.pk}" in event.message
+
+
+def test_the_clock_stepping_forward_and_back_stores_each_minute_once_and_never_under_a_past_minute(
+    broker: LiveClockBroker,
+) -> None:
+    steps = [0, 1, 10, 1, 0, -60, 11]  # minutes after 10:15 IST: forward, a jump, back, far back, forward again
+    outcomes = [minute_collect(now=MONDAY_1015 + timedelta(minutes=m), broker=broker) for m in steps]
+
+    stored = [o.run.minute for o in outcomes if o.run is not None]
+    start = MONDAY_1015.astimezone(UTC).replace(second=0)
+    assert stored == [start, start + timedelta(minutes=1), start + timedelta(minutes=10), start + timedelta(minutes=11)]
+    assert [o.skipped.split(" (")[0] if o.run is None else "" for o in outcomes] == [
+        "",
+        "",
+        "",
+        "the clock",
+        "the clock",
+        "the clock",
+        "",
+    ]
+    assert "is behind the last collected minute (2026-11-30 10:25 IST)" in outcomes[3].skipped
+    counts = OptionQuote.objects.values("instrument_id", "minute").distinct().count()
+    assert counts == OptionQuote.objects.count()  # nothing stored twice
+    assert ErrorEvent.objects.get(code="clock_behind").count == 3
