@@ -1,8 +1,9 @@
 """Owned leases: a named lock that only its holder releases, that expires, and that a dead holder loses.
 
 ``lease_acquire`` claims the row with one conditional UPDATE (free, expired, taken more than a lease length
-"after" now because the clock stepped back, or held by a process of this host that no longer exists) and succeeds only when exactly that one row changed, so two processes can
-never both hold it (healthchecks' claim pattern). ``lease_release`` deletes the claim only when the token
+"after" now because the clock stepped back, or held by a process of this host that no longer exists) and
+succeeds only when exactly that one row changed, so two processes can never both hold it (healthchecks'
+claim pattern). ``lease_release`` deletes the claim only when the token
 is still the caller's (compare-and-delete). Works the same on PostgreSQL and on the embedded SQLite.
 Time is passed in, never read here, so tests step the clock.
 """
