@@ -76,7 +76,7 @@ def minute_collect(
         holder = lease_holder(name=LEASE_NAME) or "another process"
         return MinuteOutcome(run=None, skipped=f"another collection run is in progress ({holder})")
     try:
-        _orphans_fail(broker=broker, before=now)
+        _orphans_fail(broker=broker, at=now)
         last = last_collected_minute()
         minute = broker.collection_minute(last_collected=last, now=now)
         if last is not None and minute == last:
@@ -89,7 +89,7 @@ def minute_collect(
         )
     finally:
         if not lease_release(lease=lease):
-            logger.warning("the collection lease expired before the run of %s ended; another run took it", now)
+            logger.warning("the collection lease of %s was not released now (expired, or the database is down)", now)
     return MinuteOutcome(run=run, minute=minute, overview_stored=overview)
 
 
@@ -106,19 +106,18 @@ def _clock_behind(*, minute: datetime, last: datetime) -> MinuteOutcome:
     return MinuteOutcome(run=None, minute=minute, skipped=reason)
 
 
-def _orphans_fail(*, broker: Broker, before: datetime) -> int:
-    """Runs of this broker still ``running`` while we hold the lease lost their worker (it was killed, or the
-    database went away under it): mark them failed, so the archive's log tells the truth."""
-    orphans = CollectionRun.objects.filter(
-        broker=broker.name, status=CollectionStatus.RUNNING, started_at__lt=before
-    ).values_list("pk", flat=True)
-    ids = list(orphans)
+def _orphans_fail(*, broker: Broker, at: datetime) -> int:
+    """Runs of this broker still ``running`` while we hold the lease (and have not started ours) lost their
+    worker (it was killed, or the database went away under it): mark them failed, so the log tells the truth.
+    A run that merely outlived its lease and still finishes overwrites this with its own outcome."""
+    orphans = CollectionRun.objects.filter(broker=broker.name, status=CollectionStatus.RUNNING)
+    ids = list(orphans.values_list("pk", flat=True))
     if not ids:
         return 0
     CollectionRun.objects.filter(pk__in=ids, status=CollectionStatus.RUNNING).update(
         status=CollectionStatus.FAILED,
         error=ORPHAN_ERROR,
-        finished_at=before,
+        finished_at=at,
     )
     error_record(
         component="collection",
