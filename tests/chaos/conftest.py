@@ -46,3 +46,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/chaos/" in str(item.fspath):
             item.add_marker(pytest.mark.chaos)
+
+
+# The Kite double and a session on it, for the broker faults (the same fixtures as tests/brokers/kite).
+from tests.brokers.kite.conftest import kite_broker, kite_double, kite_session, kite_settings  # noqa: E402, F401

@@ -1,6 +1,7 @@
-"""What each fault test measured, in underlying-minutes (one underlying's chain at one minute): expected,
-stored, lost, rows duplicated, underlying-minutes left half-written, and the seconds collection took to resume. Written to ``var/chaos/figures.json`` (one entry per
-test, the latest run) and copied into docs/reliability.md."""
+"""What each fault test measured, in underlying-minutes (one underlying's chain at one minute): expected (the
+broker served them), stored, lost, rows duplicated, underlying-minutes left half-written, and the seconds
+collection took to resume. Written to ``var/chaos/figures.json`` (one entry per fault, the latest run) and
+copied into docs/reliability.md."""
 
 from __future__ import annotations
 

@@ -4,12 +4,14 @@ and a Redis of the test's own, killed and restarted while the simulated market i
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
 
 from apps.market.calendar import session_minutes
 from apps.market.clock import to_ist
@@ -51,8 +53,8 @@ def _expected(minutes: list[datetime]) -> list[datetime]:
 
 
 def _resume_after(platform: Platform, since: float) -> float:
-    before = len(platform._minutes_or_empty())
-    platform.wait_for_minutes(1, timeout=RESUME_LIMIT) if before else platform.wait_for_minutes(1, timeout=RESUME_LIMIT)
+    """Seconds from ``since`` (the fault) until the next minute is stored."""
+    platform.wait_for_minutes(1, timeout=RESUME_LIMIT)
     return time.monotonic() - since
 
 
@@ -136,3 +138,27 @@ def test_postgresql_restarted_while_the_platform_runs(platform: Platform) -> Non
     assert resumed < RESUME_LIMIT
     stored, analysed = _analysed_once(platform)
     assert analysed == stored
+
+
+def test_the_same_collect_task_delivered_twice_never_stores_a_minute_twice(platform: Platform) -> None:
+    platform.wait_for_minutes(2)
+    platform.kill("beat")  # from here on only our deliveries run
+    time.sleep(3)
+    before = set(platform.stored_minutes())
+    sender = Celery(broker=platform.redis.url)
+    for _ in range(3):
+        task_id = str(uuid.uuid4())
+        for _copy in range(2):  # the same message twice, as a redelivery would
+            sender.send_task("collection.collect", task_id=task_id, queue="collection")
+        time.sleep(3)
+    sender.close()
+
+    runs = platform.query(
+        "SELECT minute, count(*) FILTER (WHERE quotes_stored > 0) FROM marketdata_collectionrun "
+        "WHERE minute IS NOT NULL GROUP BY minute"
+    )
+    assert all(stored_by <= 1 for _, stored_by in runs)  # no minute was stored by two runs
+    added = set(platform.stored_minutes()) - before
+    assert 1 <= len(added) <= 6
+    figures = _figures(platform, "the same collect task delivered twice (x3)", 0.0)
+    assert (figures.lost, figures.duplicated, figures.half_written) == (0, 0, 0), figures

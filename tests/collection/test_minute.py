@@ -147,27 +147,3 @@ def test_a_run_left_running_by_a_lost_worker_is_marked_failed_by_the_next(broker
     assert ticker.status == CollectionStatus.RUNNING  # another source's run is not ours to judge
     event = ErrorEvent.objects.get(code="collection_orphaned")
     assert f"run {lost.pk}" in event.message
-
-
-def test_the_clock_stepping_forward_and_back_stores_each_minute_once_and_never_under_a_past_minute(
-    broker: LiveClockBroker,
-) -> None:
-    steps = [0, 1, 10, 1, 0, -60, 11]  # minutes after 10:15 IST: forward, a jump, back, far back, forward again
-    outcomes = [minute_collect(now=MONDAY_1015 + timedelta(minutes=m), broker=broker) for m in steps]
-
-    stored = [o.run.minute for o in outcomes if o.run is not None]
-    start = MONDAY_1015.astimezone(UTC).replace(second=0)
-    assert stored == [start, start + timedelta(minutes=1), start + timedelta(minutes=10), start + timedelta(minutes=11)]
-    assert [o.skipped.split(" (")[0] if o.run is None else "" for o in outcomes] == [
-        "",
-        "",
-        "",
-        "the clock",
-        "the clock",
-        "the clock",
-        "",
-    ]
-    assert "is behind the last collected minute (2026-11-30 10:25 IST)" in outcomes[3].skipped
-    counts = OptionQuote.objects.values("instrument_id", "minute").distinct().count()
-    assert counts == OptionQuote.objects.count()  # nothing stored twice
-    assert ErrorEvent.objects.get(code="clock_behind").count == 3
