@@ -8,7 +8,7 @@ STAMP_RUN := $(VENV)/.installed-runtime
 STAMP_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrate bench clean
+.PHONY: help run test chaos lint format migrate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,11 @@ $(STAMP_DEV): requirements-dev.txt requirements.txt | $(PY)
 run: $(STAMP_RUN) ## Install, set up and start the whole platform on http://127.0.0.1:8000 (Ctrl-C stops it)
 	$(PY) manage.py runplatform --setup
 
-test: $(STAMP_DEV) ## Run the whole test suite against real PostgreSQL and Redis
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP_DEV) ## Run the test suite against real PostgreSQL and Redis (the fault tests are `make chaos`)
+	$(PY) -m pytest -m "not chaos" $(PYTEST_ARGS)
+
+chaos: $(STAMP_DEV) ## Fault tests: kill and restart workers, Redis and PostgreSQL of their own (figures: var/chaos/)
+	$(PY) -m pytest -m chaos tests/chaos $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV) ## ruff (lint + format check), mypy and the import contract (the layers)
 	$(VENV)/bin/ruff check .

@@ -1,24 +1,32 @@
 """Owned leases: a named lock that only its holder releases, that expires, and that a dead holder loses.
 
-``lease_acquire`` claims the row with one conditional UPDATE (free, expired, or held by a process of this
-host that no longer exists) and succeeds only when exactly that one row changed, so two processes can
-never both hold it (healthchecks' claim pattern). ``lease_release`` deletes the claim only when the token
+``lease_acquire`` claims the row with one conditional UPDATE (free, expired, taken more than a lease length
+"after" now because the clock stepped back, or held by a process of this host that no longer exists) and
+succeeds only when exactly that one row changed, so two processes can never both hold it (healthchecks'
+claim pattern). ``lease_release`` deletes the claim only when the token
 is still the caller's (compare-and-delete). Works the same on PostgreSQL and on the embedded SQLite.
 Time is passed in, never read here, so tests step the clock.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 
 from apps.core.models import Lease
+
+logger = logging.getLogger(__name__)
+_unreleased: dict[str, HeldLease] = {}
+"""Leases this process could not release (the database was down): released before the next acquire."""
+_unreleased_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -65,10 +73,16 @@ def _ensure_row(name: str) -> None:
 def lease_acquire(*, name: str, ttl: timedelta, now: datetime, holder: str | None = None) -> HeldLease | None:
     """The lease ``name`` for ``ttl`` from ``now``, or None while another live holder has it."""
     holder = holder or this_holder()
+    with _unreleased_lock:
+        pending = _unreleased.pop(name, None)
+    if pending is not None:
+        lease_release(lease=pending)
     _ensure_row(name)
     token = secrets.token_hex(16)
     claim = {"token": token, "holder": holder, "acquired_at": now, "expires_at": now + ttl}
-    free = Q(token="") | Q(expires_at__isnull=True) | Q(expires_at__lte=now)
+    # Free, expired, or taken "in the future": the clock stepped back by more than a lease since, and
+    # waiting for an expiry that far ahead would block the job for as long as the step.
+    free = Q(token="") | Q(expires_at__isnull=True) | Q(expires_at__lte=now) | Q(acquired_at__gt=now + ttl)
     if Lease.objects.filter(free, name=name).update(**claim) == 1:
         return HeldLease(name=name, token=token, holder=holder, expires_at=now + ttl)
     current = Lease.objects.filter(name=name).values("token", "holder").first()
@@ -83,8 +97,18 @@ def lease_acquire(*, name: str, ttl: timedelta, now: datetime, holder: str | Non
 
 
 def lease_release(*, lease: HeldLease) -> bool:
-    """Free the lease if ``lease`` still holds it; False when it expired and someone else took it."""
-    return Lease.objects.filter(name=lease.name, token=lease.token).update(token="", expires_at=None) == 1
+    """Free the lease if ``lease`` still holds it; False when it expired and someone else took it, or when the
+    database cannot be reached: then this process frees it before it next asks for it, instead of leaving the
+    job blocked until the lease expires."""
+    try:
+        return Lease.objects.filter(name=lease.name, token=lease.token).update(token="", expires_at=None) == 1
+    except DatabaseError:
+        logger.warning(
+            "could not release lease %s (database unreachable); releasing it at the next acquire", lease.name
+        )
+        with _unreleased_lock:
+            _unreleased[lease.name] = lease
+        return False
 
 
 def lease_holder(*, name: str) -> str | None:

@@ -180,9 +180,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "apps.api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # DRF's user/anon throttles, falling back to a per-process cache while Redis is down (apps.core.throttling).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "apps.core.throttling.FailSafeUserRateThrottle",
+        "apps.core.throttling.FailSafeAnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("OPTRADING_API_USER_RATE", default="600/min"),
@@ -210,9 +211,10 @@ SPECTACULAR_SETTINGS = {
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "optrading-local"}
+CACHES = {"default": _LOCAL_CACHE, "local": _LOCAL_CACHE}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 
 # --- optrading ------------------------------------------------------------------------------
 OPTRADING_BROKER = env.str("OPTRADING_BROKER", default="simulated")

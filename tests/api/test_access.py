@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 def test_it_configures_per_user_and_anonymous_throttling() -> None:
     rest = django_settings.REST_FRAMEWORK
-    assert "rest_framework.throttling.UserRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
-    assert "rest_framework.throttling.AnonRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert "apps.core.throttling.FailSafeUserRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert "apps.core.throttling.FailSafeAnonRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
     assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"user", "anon"}
 
 

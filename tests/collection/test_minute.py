@@ -21,6 +21,7 @@ from apps.market.calendar import is_trading_day
 from apps.market.clock import IST
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote
+from apps.monitoring.models import ErrorEvent
 from apps.overview.models import BreadthSnapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -129,3 +130,20 @@ def test_the_task_and_the_command_are_the_same_path(settings: Any) -> None:
         call_command("collect_once")
     assert refused.value.returncode == 1
     assert "nothing collected: another collection run is in progress (worker-2:1)" in str(refused.value)
+
+
+def test_a_run_left_running_by_a_lost_worker_is_marked_failed_by_the_next(broker: LiveClockBroker) -> None:
+    lost = CollectionRun.objects.create(
+        started_at=MONDAY_1015 - timedelta(minutes=1), minute=MONDAY_1015, broker=broker.name, underlyings=["NIFTY"]
+    )
+    ticker = CollectionRun.objects.create(started_at=MONDAY_1015, broker="kite_ticker", underlyings=["NIFTY"])
+
+    outcome = minute_collect(now=MONDAY_1015 + timedelta(seconds=1), broker=broker)
+
+    assert outcome.run is not None and outcome.run.status == CollectionStatus.SUCCESS
+    lost.refresh_from_db()
+    ticker.refresh_from_db()
+    assert lost.status == CollectionStatus.FAILED and "lost its worker" in lost.error
+    assert ticker.status == CollectionStatus.RUNNING  # another source's run is not ours to judge
+    event = ErrorEvent.objects.get(code="collection_orphaned")
+    assert f"run {lost.pk}" in event.message

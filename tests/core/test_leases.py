@@ -76,3 +76,11 @@ def test_of_many_concurrent_callers_exactly_one_gets_the_lease() -> None:
         thread.join()
     assert len(winners) == 1
     assert Lease.objects.get(name="race").holder == winners[0]
+
+
+def test_a_clock_stepping_back_does_not_block_the_lease_for_the_length_of_the_step() -> None:
+    ahead = lease_acquire(name="job", ttl=TTL, now=NOW + timedelta(hours=1), holder="elsewhere:1")
+    assert ahead is not None
+    assert lease_acquire(name="job", ttl=TTL, now=NOW + timedelta(minutes=59, seconds=30)) is None  # within a lease
+    back = lease_acquire(name="job", ttl=TTL, now=NOW)
+    assert back is not None and back.holder == this_holder()

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 LEASE_NAME = "collection.minute"
 LEASE_TTL = timedelta(seconds=55)
 """Just under a minute: a collection that outlives it has lost its minute anyway."""
+ORPHAN_ERROR = "lost its worker before finishing (nothing of it was committed)"
 
 
 @dataclass(frozen=True)
@@ -75,18 +76,57 @@ def minute_collect(
         holder = lease_holder(name=LEASE_NAME) or "another process"
         return MinuteOutcome(run=None, skipped=f"another collection run is in progress ({holder})")
     try:
+        _orphans_fail(broker=broker, at=now)
         last = last_collected_minute()
         minute = broker.collection_minute(last_collected=last, now=now)
-        if minute == last:
+        if last is not None and minute == last:
             return MinuteOutcome(run=None, minute=minute, skipped=f"minute {ist_label(minute)} is already collected")
+        if last is not None and minute < last:
+            return _clock_behind(minute=minute, last=last)
         run = chain_collect(broker=broker, underlyings=underlyings, now=now, minute=minute)
         overview = (
             _overview(broker, run) if run.status in (CollectionStatus.SUCCESS, CollectionStatus.PARTIAL) else False
         )
     finally:
         if not lease_release(lease=lease):
-            logger.warning("the collection lease expired before the run of %s ended; another run took it", now)
+            logger.warning("the collection lease of %s was not released now (expired, or the database is down)", now)
     return MinuteOutcome(run=run, minute=minute, overview_stored=overview)
+
+
+def _clock_behind(*, minute: datetime, last: datetime) -> MinuteOutcome:
+    """The clock says a minute before the archive's last: a live broker would answer with prices of now,
+    which must not be stored under a past minute. Nothing is collected until the clock catches up."""
+    reason = f"the clock ({ist_label(minute)}) is behind the last collected minute ({ist_label(last)})"
+    error_record(
+        component="collection",
+        code="clock_behind",
+        message=f"Nothing collected: {reason}.",
+        suggestion="Check the system clock (NTP) of the worker; collection resumes by itself once it is right.",
+    )
+    return MinuteOutcome(run=None, minute=minute, skipped=reason)
+
+
+def _orphans_fail(*, broker: Broker, at: datetime) -> int:
+    """Runs of this broker still ``running`` while we hold the lease (and have not started ours) lost their
+    worker (it was killed, or the database went away under it): mark them failed, so the log tells the truth.
+    A run that merely outlived its lease and still finishes overwrites this with its own outcome."""
+    orphans = CollectionRun.objects.filter(broker=broker.name, status=CollectionStatus.RUNNING)
+    ids = list(orphans.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    CollectionRun.objects.filter(pk__in=ids, status=CollectionStatus.RUNNING).update(
+        status=CollectionStatus.FAILED,
+        error=ORPHAN_ERROR,
+        finished_at=at,
+    )
+    error_record(
+        component="collection",
+        code="collection_orphaned",
+        message=f"{len(ids)} collection run(s) lost their worker before finishing (run {', '.join(map(str, ids))}).",
+        suggestion="Nothing stored by a lost run is kept half-written; check the worker's logs (killed, out of "
+        "memory, or the database restarted). Collection resumed with the next run.",
+    )
+    return len(ids)
 
 
 def _overview(broker: Broker, run: CollectionRun) -> bool:

@@ -2,8 +2,9 @@
 
 Embedded (no REDIS_URL): one supervised process; the worker (solo pool) and beat run on threads
 beside the web server, sharing the in-memory broker and channel layer. With REDIS_URL: three child
-processes, and a fourth, ``kite_ticker`` (live ticks), when OPTRADING_KITE_TICKER is on. Ctrl-C (or
-SIGTERM) stops everything this command started.
+processes, and a fourth, ``kite_ticker`` (live ticks), when OPTRADING_KITE_TICKER is on; a child that
+dies is restarted, after 1 s and then doubling delays while it keeps dying. Ctrl-C (or SIGTERM) stops
+everything this command started.
 """
 
 from __future__ import annotations
@@ -117,24 +118,39 @@ class Command(BaseCommand):
         metrics_dir.mkdir(parents=True)
         env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         children: dict[str, subprocess.Popen[bytes]] = {}
+        restarts = {name: Backoff() for name in commands}
         stopping = False
 
         def stop(*_: Any) -> None:
             nonlocal stopping
             stopping = True
 
+        def start(name: str) -> None:
+            # Own process groups: the children stop when we tell them, in order, not all at once.
+            children[name] = subprocess.Popen(commands[name], env=env, start_new_session=True)
+            restarts[name].started(time.monotonic())
+            self.stdout.write(f"started {name} (pid {children[name].pid})")
+            self.stdout.flush()
+
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            for name, cmd in commands.items():
-                # Own process groups: the children stop when we tell them, in order, not all at once.
-                children[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
-                self.stdout.write(f"started {name} (pid {children[name].pid})")
-                self.stdout.flush()
+            for name in commands:
+                start(name)
             while not stopping:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        raise CommandError(f"{name} exited with status {child.returncode}; stopping the platform")
+                now = time.monotonic()
+                for name, child in list(children.items()):
+                    if child.poll() is None:
+                        continue
+                    backoff = restarts[name]
+                    if backoff.due is None:
+                        delay = backoff.failed(now)
+                        self.stdout.write(
+                            f"{name} exited with status {child.returncode}; restarting it in {delay:.0f} s"
+                        )
+                        self.stdout.flush()
+                    elif now >= backoff.due:
+                        start(name)
                 time.sleep(0.5)
         finally:
             for child in children.values():
@@ -148,6 +164,30 @@ class Command(BaseCommand):
                     os.killpg(child.pid, signal.SIGKILL)
                     child.wait()
             self.stdout.write("optrading stopped")
+
+
+class Backoff:
+    """Restart delays of one child: 1 s, doubling up to 60 s while it keeps dying within a minute of its
+    start, and 1 s again once it has stayed up a minute."""
+
+    FIRST, LONGEST, STABLE = 1.0, 60.0, 60.0
+
+    def __init__(self) -> None:
+        self.delay = self.FIRST
+        self.due: float | None = None
+        self._started = 0.0
+
+    def started(self, at: float) -> None:
+        self._started, self.due = at, None
+
+    def failed(self, at: float) -> float:
+        """Schedule the restart after a failure at ``at``; returns the delay."""
+        if at - self._started >= self.STABLE:
+            self.delay = self.FIRST
+        delay = self.delay
+        self.delay = min(self.delay * 2, self.LONGEST)
+        self.due = at + delay
+        return delay
 
 
 def process_commands(*, host: str, port: int, worker: bool, ticker: bool) -> dict[str, list[str]]:
