@@ -74,6 +74,15 @@ class ReplySerializer(serializers.ModelSerializer):
             return field_class, kwargs  # read-only fields are required in a reply's schema already
         return field_class, {**kwargs, "required": True}
 
+    def get_uniqueness_extra_kwargs(
+        self, field_names: Any, declared_fields: Any, extra_kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A reply validates nothing: the model's unique constraints (and their defaults) do not apply."""
+        return extra_kwargs, {}
+
+    def get_validators(self) -> list[Any]:
+        return []
+
 
 class CollectionRunSerializer(ReplySerializer):
     started_at = IstDateTimeField()
