@@ -97,6 +97,7 @@ class ErrorEventSerializer(serializers.ModelSerializer):
             "id",
             "component",
             "code",
+            "severity",
             "message",
             "suggestion",
             "first_seen",
