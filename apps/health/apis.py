@@ -18,7 +18,7 @@ class HealthComponentSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=STATUSES)
     detail = serializers.CharField()
     suggestion = serializers.CharField(help_text="What to do about it (empty when nothing is needed).")
-    data = serializers.DictField(help_text="The figures behind the status (ages, paths, expiry, lags).")
+    data = serializers.DictField(help_text="The figures behind the status (ages, paths, expiry, lags).")  # type: ignore[assignment]
 
 
 class HealthHeartbeatSerializer(serializers.Serializer):

@@ -43,7 +43,7 @@ def error_record(
         raise ValueError(f"Unknown severity {severity!r}; choose one of {', '.join(Severity.values)}.")
     now = now or timezone.now()
     table = connection.ops.quote_name(ErrorEvent._meta.db_table)
-    params = [component, code, message[:MESSAGE_LIMIT], suggestion, severity, now, now]
+    params: list[str | datetime] = [component, code, message[:MESSAGE_LIMIT], suggestion, severity, now, now]
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT.format(table=table), params)
         (pk,) = cursor.fetchone()

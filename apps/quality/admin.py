@@ -10,7 +10,7 @@ class UnderlyingQualityInline(admin.TabularInline):
     model = UnderlyingQuality
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "underlying",
         "score",
         "collected_minutes",
@@ -19,7 +19,7 @@ class UnderlyingQualityInline(admin.TabularInline):
         "bad_quotes",
         "iv_failed",
         "repeated_minutes",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:

@@ -203,6 +203,8 @@ def _planned_by_minute(*, symbol: str, start: datetime, end: datetime) -> dict[d
     planned: dict[datetime, int] = {}
     runs = CollectionRun.objects.filter(minute__gte=start, minute__lt=end).values_list("minute", "details")
     for minute, details in runs:
+        if minute is None:
+            continue
         count = ((details or {}).get(symbol) or {}).get("planned")
         if isinstance(count, int) and count > 0:
             planned[minute] = max(planned.get(minute, 0), count)
@@ -245,25 +247,26 @@ def underlying_score(*, underlying: Underlying, minutes: list[datetime]) -> Unde
     if totals["not_analysed"]:
         result.iv_failures["not_analysed"] = totals["not_analysed"]
     reasons = quotes.filter(iv__isnull=True, analysed_at__isnull=False).values("iv_error").annotate(n=Count("id"))
-    for row in reasons.order_by("iv_error"):
-        result.iv_failures[row["iv_error"] or "unknown"] = row["n"]
+    for reason, n in reasons.order_by("iv_error").values_list("iv_error", "n"):
+        result.iv_failures[reason or "unknown"] = n
 
-    per_minute = {
-        row["minute"]: row
-        for row in quotes.values("minute")
+    per_minute: dict[datetime, tuple[int, Any, Any, Any]] = {
+        minute: (n, price, volume, oi)
+        for minute, n, price, volume, oi in quotes.values("minute")
         .annotate(n=Count("id"), price=Sum("last_price"), volume=Sum("volume"), oi=Sum("oi"))
         .order_by("minute")
+        .values_list("minute", "n", "price", "volume", "oi")
     }
     planned = _planned_by_minute(symbol=underlying.symbol, start=start, end=end)
     # A minute without a recorded plan (a run before plans were recorded) is held to the day's usual plan.
     usual = (
-        int(statistics.median(planned.values())) if planned else max((r["n"] for r in per_minute.values()), default=0)
+        int(statistics.median(planned.values())) if planned else max((r[0] for r in per_minute.values()), default=0)
     )
     previous: tuple[Any, ...] | None = None
     worst: list[tuple[int, datetime, int, int]] = []
     for minute in sorted(collected):
         row = per_minute.get(minute)
-        stored = row["n"] if row else 0
+        stored = row[0] if row else 0
         wanted = planned.get(minute, usual)
         missing = max(wanted - stored, 0)
         result.planned_contracts += wanted
@@ -271,7 +274,7 @@ def underlying_score(*, underlying: Underlying, minutes: list[datetime]) -> Unde
         if missing:
             result.minutes_with_missing_strikes += 1
             worst.append((missing, minute, wanted, stored))
-        fingerprint = (stored, row["price"], row["volume"], row["oi"]) if row else None
+        fingerprint = row
         if fingerprint is not None and stored and fingerprint == previous:
             result.repeated_minutes += 1
         previous = fingerprint
