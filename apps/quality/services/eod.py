@@ -259,9 +259,7 @@ def underlying_score(*, underlying: Underlying, minutes: list[datetime]) -> Unde
     }
     planned = _planned_by_minute(symbol=underlying.symbol, start=start, end=end)
     # A minute without a recorded plan (a run before plans were recorded) is held to the day's usual plan.
-    usual = (
-        int(statistics.median(planned.values())) if planned else max((r[0] for r in per_minute.values()), default=0)
-    )
+    usual = int(statistics.median(planned.values())) if planned else max((r[0] for r in per_minute.values()), default=0)
     previous: tuple[Any, ...] | None = None
     worst: list[tuple[int, datetime, int, int]] = []
     for minute in sorted(collected):
