@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "CollectionStatusEnum": "apps.marketdata.models.CollectionStatus",
         "HealthStatusEnum": ["ok", "degraded", "down"],
         "HealthComponentStatusEnum": ["ok", "degraded", "unknown", "down"],
+        "AlertChannelEnum": "apps.alerts.choices.Channel",
         "BrokerSessionStatusEnum": ["none", "active", "expired"],
         "PriceModeEnum": ["last", "average"],
     },
