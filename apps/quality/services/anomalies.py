@@ -43,7 +43,7 @@ def _window() -> int:
 
 
 def _z_text(score: RobustScore, unit: str = "") -> str:
-    z = "∞" if math.isinf(score.z) else f"{score.z:+.1f}"
+    z = ("+∞" if score.z > 0 else "-∞") if math.isinf(score.z) else f"{score.z:+.1f}"
     return f"robust z {z} against the median {score.median:.4g}{unit} (MAD {score.mad:.4g}{unit}) of the last {score.n}"
 
 
