@@ -80,7 +80,9 @@ class Command(BaseCommand):
             worker_thread.start()
             beat = EmbeddedService(app, thread=True, scheduler_cls=settings.CELERY_BEAT_SCHEDULER)
             beat.start()
-            watchdog_thread = threading.Thread(target=_watchdog_loop, args=(watchdog_stop,), name="watchdog", daemon=True)
+            watchdog_thread = threading.Thread(
+                target=_watchdog_loop, args=(watchdog_stop,), name="watchdog", daemon=True
+            )
             watchdog_thread.start()
 
         server = uvicorn.Server(
