@@ -78,7 +78,6 @@ def _collect_entries(today: date) -> list[Entry]:
 
 def schedule(*, now: datetime) -> list[Entry]:
     """Every beat entry as of ``now`` (aware): the collect entries depend on today's IST session."""
-    simulated = settings.OPTRADING_BROKER == "simulated"
     entries = [
         *_collect_entries(to_ist(now).date()),
         Entry(
@@ -113,13 +112,45 @@ def schedule(*, now: datetime) -> list[Entry]:
             expires_seconds=3600,
         ),
     ]
-    if not simulated:
-        entries.append(
-            Entry(
-                "verify day",
-                "collection.verify_day",
-                crontab={"minute": "0", "hour": "17", "day_of_week": "mon-fri"},
-                expires_seconds=3600,
-            )
+    return [*entries, *_operations_entries()]
+
+
+def _operations_entries() -> list[Entry]:
+    """Heartbeats (one per queue: beat writes its own when it publishes them, the worker that runs one writes the
+    queue's), the fault check (beside the watchdog process, so either one alone still reports the other) and the
+    end-of-day data-quality score (after the close on any weekday or Saturday; the task skips non-trading days)."""
+    interval = max(int(settings.OPTRADING_HEARTBEAT_SECONDS), 1)
+    heartbeats = [
+        Entry(
+            f"heartbeat {queue.value}",
+            "health.heartbeat",
+            every_seconds=interval,
+            expires_seconds=max(interval - 1, 1),
+            queue=queue.value,
+            kwargs={"queue": queue.value},
         )
-    return entries
+        for queue in CeleryQueue
+    ]
+    watchdog = max(int(settings.OPTRADING_WATCHDOG_SECONDS), 1)
+    return [
+        *heartbeats,
+        Entry(
+            "fault check",
+            "alerts.faults_check",
+            every_seconds=watchdog,
+            expires_seconds=max(watchdog - 1, 1),
+            queue=CeleryQueue.NOTIFICATIONS.value,
+        ),
+        Entry(
+            "end-of-day quality",
+            "quality.eod_verify",
+            crontab={"minute": "15", "hour": "16", "day_of_week": "mon-sat"},
+            expires_seconds=3 * 3600,
+        ),
+        Entry(
+            "end-of-day quality (evening retry)",
+            "quality.eod_verify",
+            crontab={"minute": "30", "hour": "20", "day_of_week": "mon-sat"},
+            expires_seconds=3 * 3600,
+        ),
+    ]

@@ -121,6 +121,7 @@ class ErrorEventSerializer(ReplySerializer):
             "id",
             "component",
             "code",
+            "severity",
             "message",
             "suggestion",
             "first_seen",

@@ -9,6 +9,8 @@ from apps.monitoring import metrics  # noqa: F401  registers the custom metrics 
 
 urlpatterns = [
     path("", include("apps.health.urls")),
+    path("", include("apps.quality.urls")),
+    path("", include("apps.alerts.urls")),
     path("", include("apps.brokers.api_urls")),
     path("schema/", docs.SchemaApi.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerDocsView.as_view(), name="api-docs"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from celery import shared_task
@@ -11,7 +10,6 @@ from django.utils import timezone
 from apps.brokers.base import TransientBrokerError, get_broker
 from apps.collection.services.instruments import instruments_sync
 from apps.collection.services.minute import minute_collect
-from apps.collection.services.verification import day_verify
 
 
 @shared_task(
@@ -28,12 +26,6 @@ from apps.collection.services.verification import day_verify
 def collect_task(underlyings: list[str] | None = None) -> dict[str, Any]:
     """Collect the next minute (see ``minute_collect``)."""
     return minute_collect(now=timezone.now(), underlyings=underlyings).as_dict()
-
-
-@shared_task(name="collection.verify_day", ignore_result=True, time_limit=300)
-def verify_day_task(day: str | None = None) -> dict[str, Any]:
-    """Check the day's archive is complete; gaps become error events users can see."""
-    return day_verify(day=date.fromisoformat(day) if day else None).as_dict()
 
 
 @shared_task(

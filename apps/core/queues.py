@@ -10,3 +10,5 @@ class CeleryQueue(enum.StrEnum):
     DEFAULT = "celery"
     COLLECTION = "collection"
     ANALYTICS = "analytics"
+    NOTIFICATIONS = "notifications"
+    """Alert evaluation and deliveries (email, webhook, Telegram, websocket): a slow target never delays the minute."""

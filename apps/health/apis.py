@@ -1,38 +1,53 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.health.components import Status
 from apps.health.selectors import health_get
+
+STATUSES = [s.value for s in Status]
+
+
+class HealthComponentSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    detail = serializers.CharField()
+    suggestion = serializers.CharField(help_text="What to do about it (empty when nothing is needed).")
+    data = serializers.DictField(help_text="The figures behind the status (ages, paths, expiry, lags).")  # type: ignore[assignment]
+
+
+class HealthHeartbeatSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="worker:<queue>, beat or watchdog.")
+    at = serializers.DateTimeField(allow_null=True, help_text="IST.")
+    age_seconds = serializers.FloatField(allow_null=True)
+    interval_seconds = serializers.IntegerField()
+    stale = serializers.BooleanField(help_text="Older than two intervals, or never written.")
+    holder = serializers.CharField()
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Status.OK.value, Status.DEGRADED.value, Status.DOWN.value])
+    checked_at = serializers.DateTimeField()
+    components = HealthComponentSerializer(many=True)
+    heartbeats = HealthHeartbeatSerializer(many=True)
 
 
 class HealthApi(APIView):
-    """Database, broker and age of the last collection. 200 when healthy, 503 otherwise."""
+    """Health of every component, each with its status, detail and what to do.
+
+    200 when nothing is down (``ok`` or ``degraded``), 503 when any component is down. A component whose check
+    cannot run is ``unknown``. Public, without authentication, so monitors can call it; it needs no database
+    to answer."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(
-        responses={
-            (200, "application/json"): inline_serializer(
-                "Health",
-                {
-                    "status": serializers.ChoiceField(choices=["ok", "degraded"]),
-                    "healthy": serializers.BooleanField(),
-                    "database": serializers.CharField(),
-                    "broker": serializers.CharField(),
-                    "broker_ready": serializers.BooleanField(),
-                    "last_collection_at": serializers.DateTimeField(allow_null=True),
-                    "last_collection_age_seconds": serializers.FloatField(allow_null=True),
-                    "last_collection_status": serializers.CharField(allow_null=True),
-                },
-            )
-        },
-    )
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
     def get(self, request: Request) -> Response:
-        health = health_get()
-        return Response(health.as_dict(), status=200 if health.healthy else 503)
+        report = health_get()
+        return Response(report.as_dict(), status=report.http_status)

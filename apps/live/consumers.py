@@ -14,6 +14,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.alerts.transports.websocket import STAFF_GROUP, user_group
 from apps.live.publisher import (
     PAYLOAD_VERSION,
     AnalyticsSummary,
@@ -159,9 +160,9 @@ class AnalyticsConsumer(UnderlyingFeedConsumer):
 
 
 def _health() -> HealthMessage:
-    from apps.health.selectors import health_get
+    from apps.live.system import system_health_build
 
-    return HealthMessage(type="system.health", version=PAYLOAD_VERSION, health=health_get().as_dict())
+    return system_health_build()
 
 
 class SystemHealthConsumer(FeedConsumer):
@@ -187,3 +188,33 @@ class SystemHealthConsumer(FeedConsumer):
             with contextlib.suppress(asyncio.CancelledError):
                 await self.ticker
         await super().disconnect(code)
+
+
+class AlertsConsumer(FeedConsumer):
+    """``/ws/alerts/``: ``alert.fired`` for the user's own rules; staff also get the platform's fault notices
+    (``fault.problem``, ``fault.resolved``)."""
+
+    async def connect(self) -> None:
+        self.groups_joined: list[str] = []
+        if not await self.authenticate():
+            return
+        user = self.scope["user"]
+        groups = [user_group(user.pk)] + ([STAFF_GROUP] if user.is_staff else [])
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await super().disconnect(code)
+
+    async def alert_fired(self, message: dict[str, Any]) -> None:
+        await self.send_json(message)
+
+    async def fault_problem(self, message: dict[str, Any]) -> None:
+        await self.send_json(message)
+
+    async def fault_resolved(self, message: dict[str, Any]) -> None:
+        await self.send_json(message)

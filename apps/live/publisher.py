@@ -137,9 +137,15 @@ class AnalyticsSummary(TypedDict):
 
 
 class HealthMessage(TypedDict):
+    """The system page's live state: component health with heartbeats, open errors, the latest alert deliveries
+    and the latest quality scores (``apps.live.system``)."""
+
     type: Literal["system.health"]
     version: int
     health: dict[str, Any]
+    errors: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    quality: list[dict[str, Any]]
 
 
 class ErrorMessage(TypedDict):

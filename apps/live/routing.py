@@ -9,11 +9,12 @@ from typing import Any
 
 from django.urls import path
 
-from apps.live.consumers import AnalyticsConsumer, LiveChainConsumer, SystemHealthConsumer
+from apps.live.consumers import AlertsConsumer, AnalyticsConsumer, LiveChainConsumer, SystemHealthConsumer
 from apps.live.ws_auth import TokenAuthMiddleware
 
 websocket_urlpatterns: list[Any] = [
     path("ws/live-data/", TokenAuthMiddleware(LiveChainConsumer.as_asgi())),
     path("ws/analytics/", TokenAuthMiddleware(AnalyticsConsumer.as_asgi())),
     path("ws/system-health/", TokenAuthMiddleware(SystemHealthConsumer.as_asgi())),
+    path("ws/alerts/", TokenAuthMiddleware(AlertsConsumer.as_asgi())),
 ]

@@ -10,10 +10,20 @@ from apps.monitoring.models import ErrorEvent
 
 @admin.register(ErrorEvent)
 class ErrorEventAdmin(admin.ModelAdmin):
-    list_display = ["last_seen", "component", "code", "count", "message", "suggestion", "resolved"]
-    list_filter = ["component", "code", "resolved"]
+    list_display = ["last_seen", "severity", "component", "code", "count", "message", "suggestion", "resolved"]
+    list_filter = ["severity", "component", "code", "resolved"]
     search_fields = ["message", "code", "suggestion"]
-    readonly_fields = ["component", "code", "message", "suggestion", "first_seen", "last_seen", "count", "resolved_at"]
+    readonly_fields = [
+        "severity",
+        "component",
+        "code",
+        "message",
+        "suggestion",
+        "first_seen",
+        "last_seen",
+        "count",
+        "resolved_at",
+    ]
     actions = ["mark_resolved"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.core.errors import ApplicationError
 from apps.participants.models import ParticipantPosition
 from apps.participants.parser import FIELDS, ParticipantFileError, participant_file_parse
+from apps.participants.signals import participants_imported
 
 FILE_PATTERN = "fao_participant_*.csv"
 
@@ -60,6 +61,9 @@ def participants_import_file(*, path: Path) -> ParticipantImport:
                 category=category,
                 defaults={**{f: values[f] for f in FIELDS}, "source_file": path.name, "imported_at": now},
             )
+        transaction.on_commit(
+            lambda: participants_imported.send_robust(sender=ParticipantPosition, day=parsed.date, kind=parsed.kind)
+        )
     return ParticipantImport(
         file=path.name, ok=True, date=parsed.date, kind=parsed.kind, rows=len(parsed.rows), warnings=parsed.warnings
     )

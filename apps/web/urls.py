@@ -12,5 +12,7 @@ urlpatterns = [
     path("participants/", views.participants, name="participants"),
     path("overview/", views.overview, name="overview"),
     path("system/", views.system, name="system"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/webhooks/<int:pk>/enable", views.webhook_enable, name="webhook-enable"),
     path("broker/", views.broker, name="broker"),
 ]

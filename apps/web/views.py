@@ -22,15 +22,15 @@ from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
 from apps.brokers.selectors import auth_status_get
 from apps.core.errors import ApplicationError, NotFoundError
-from apps.health.selectors import health_get
 from apps.market.choices import ExpiryBucket
 from apps.market.clock import IST, ist_day_bounds
 from apps.market.models import Underlying
-from apps.marketdata.selectors import collection_run_list, underlying_list_with_spot
+from apps.marketdata.selectors import underlying_list_with_spot
 from apps.overview.selectors import overview_breadth, overview_indices, overview_sectors
 from apps.participants.models import ParticipantKind
 from apps.participants.selectors import participants_dates, participants_for_date, participants_history
-from apps.web.selectors import error_list_open
+from apps.web import ops_views
+from apps.web.ops_views import system_context
 
 View = Callable[..., HttpResponse]
 T = TypeVar("T")
@@ -144,15 +144,17 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @page
 def system(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "web/system.html",
-        {
-            "health": health_get().as_dict(),
-            "runs": collection_run_list(limit=20),
-            "errors": error_list_open(limit=50),
-        },
-    )
+    return render(request, "web/system.html", system_context())
+
+
+@page
+def alerts(request: HttpRequest) -> HttpResponse:
+    return ops_views.alerts(request)
+
+
+@page
+def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    return ops_views.webhook_enable_view(request, pk)
 
 
 @page

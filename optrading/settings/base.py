@@ -6,7 +6,6 @@ Every variable read here is listed, with one line of explanation, in ``.env.exam
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -58,7 +57,9 @@ INSTALLED_APPS = [
     "apps.participants",
     "apps.overview",
     "apps.collection",
+    "apps.quality",
     "apps.health",
+    "apps.alerts",
     "apps.live",
     "apps.api",
     "apps.web",
@@ -107,6 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails in seconds (health reports it) instead of hanging every caller.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,6 +159,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {
     "collection.collect": {"queue": "collection"},
     "analytics.*": {"queue": "analytics"},
+    "alerts.*": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -204,7 +208,9 @@ SPECTACULAR_SETTINGS = {
     # Several responses have a field named "status" with different choices; name each set once.
     "ENUM_NAME_OVERRIDES": {
         "CollectionStatusEnum": "apps.marketdata.models.CollectionStatus",
-        "HealthStatusEnum": ["ok", "degraded"],
+        "HealthStatusEnum": ["ok", "degraded", "down"],
+        "HealthComponentStatusEnum": ["ok", "degraded", "unknown", "down"],
+        "AlertChannelEnum": "apps.alerts.choices.Channel",
         "BrokerSessionStatusEnum": ["none", "active", "expired"],
         "PriceModeEnum": ["last", "average"],
     },
@@ -261,4 +267,67 @@ LOGGING = {
     },
 }
 
-HEALTH_MAX_COLLECTION_AGE = timedelta(minutes=5)
+
+# --- Operations: health, alerts, data quality (apps.health, apps.alerts, apps.quality) -----------
+# Every variable is in .env.example and the README's configuration table.
+OPTRADING_HEARTBEAT_SECONDS = env.int("OPTRADING_HEARTBEAT_SECONDS", default=30)
+OPTRADING_WATCHDOG_SECONDS = env.int("OPTRADING_WATCHDOG_SECONDS", default=30)
+OPTRADING_COLLECTION_STALL_MINUTES = env.int("OPTRADING_COLLECTION_STALL_MINUTES", default=2)
+OPTRADING_SESSION_ALERT_LEAD_MINUTES = env.int("OPTRADING_SESSION_ALERT_LEAD_MINUTES", default=60)
+OPTRADING_ARCHIVE_DIR = env.str("OPTRADING_ARCHIVE_DIR", default="") or str(VAR_DIR)
+OPTRADING_DATABASE_DIR = env.str("OPTRADING_DATABASE_DIR", default="")
+OPTRADING_DISK_NEARLY_FULL_PERCENT = env.float("OPTRADING_DISK_NEARLY_FULL_PERCENT", default=90.0)
+OPTRADING_DISK_FULL_PERCENT = env.float("OPTRADING_DISK_FULL_PERCENT", default=97.0)
+
+OPTRADING_SITE_URL = env.str("OPTRADING_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+OPTRADING_ALERT_CHANNELS = [c.strip() for c in env.list("OPTRADING_ALERT_CHANNELS", default=[]) if c.strip()]
+OPTRADING_ALERT_EMAILS = [e.strip() for e in env.list("OPTRADING_ALERT_EMAILS", default=[]) if e.strip()]
+OPTRADING_ALERT_WEBHOOK_URL = env.str("OPTRADING_ALERT_WEBHOOK_URL", default="")
+OPTRADING_ALERT_TELEGRAM_CHAT_ID = env.str("OPTRADING_ALERT_TELEGRAM_CHAT_ID", default="")
+OPTRADING_ALERT_DEDUP_MINUTES = env.int("OPTRADING_ALERT_DEDUP_MINUTES", default=30)
+OPTRADING_BROKER_ERROR_ALERT_COUNT = env.int("OPTRADING_BROKER_ERROR_ALERT_COUNT", default=5)
+OPTRADING_WEBHOOK_SECRET = env.str("OPTRADING_WEBHOOK_SECRET", default="")
+OPTRADING_WEBHOOK_ALLOW_PRIVATE = env.bool("OPTRADING_WEBHOOK_ALLOW_PRIVATE", default=False)
+OPTRADING_WEBHOOK_TIMEOUT = env.float("OPTRADING_WEBHOOK_TIMEOUT", default=5.0)
+OPTRADING_WEBHOOK_MAX_TRIES = env.int("OPTRADING_WEBHOOK_MAX_TRIES", default=4)
+OPTRADING_WEBHOOK_RETRY_DELAY = env.float("OPTRADING_WEBHOOK_RETRY_DELAY", default=1.0)
+OPTRADING_WEBHOOK_DISABLE_AFTER = env.int("OPTRADING_WEBHOOK_DISABLE_AFTER", default=10)
+OPTRADING_TELEGRAM_BOT_TOKEN = env.str("OPTRADING_TELEGRAM_BOT_TOKEN", default="")
+OPTRADING_TELEGRAM_API_ROOT = env.str("OPTRADING_TELEGRAM_API_ROOT", default="https://api.telegram.org").rstrip("/")
+OPTRADING_QUALITY_ALERT_BELOW = env.float("OPTRADING_QUALITY_ALERT_BELOW", default=90.0)
+OPTRADING_ANOMALY_Z = env.float("OPTRADING_ANOMALY_Z", default=6.0)
+OPTRADING_ANOMALY_WINDOW = env.int("OPTRADING_ANOMALY_WINDOW", default=60)
+
+# Email for alerts: Django's SMTP backend, configured from the environment (no EMAIL_HOST = no email channel).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="optrading <optrading@localhost>")
+
+_CHANNELS = {"email", "webhook", "telegram", "websocket"}
+_unknown = [c for c in OPTRADING_ALERT_CHANNELS if c not in _CHANNELS]
+if _unknown:
+    raise ImproperlyConfigured(
+        f"OPTRADING_ALERT_CHANNELS: unknown channel(s) {', '.join(_unknown)}; "
+        f"choose from {', '.join(sorted(_CHANNELS))}."
+    )
+if "webhook" in OPTRADING_ALERT_CHANNELS and not (OPTRADING_ALERT_WEBHOOK_URL and OPTRADING_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "OPTRADING_ALERT_CHANNELS has webhook: set OPTRADING_ALERT_WEBHOOK_URL and OPTRADING_WEBHOOK_SECRET."
+    )
+if "telegram" in OPTRADING_ALERT_CHANNELS and not (OPTRADING_TELEGRAM_BOT_TOKEN and OPTRADING_ALERT_TELEGRAM_CHAT_ID):
+    raise ImproperlyConfigured(
+        "OPTRADING_ALERT_CHANNELS has telegram: set OPTRADING_TELEGRAM_BOT_TOKEN and OPTRADING_ALERT_TELEGRAM_CHAT_ID."
+    )
+if "email" in OPTRADING_ALERT_CHANNELS and EMAIL_BACKEND.endswith("smtp.EmailBackend") and not EMAIL_HOST:
+    raise ImproperlyConfigured("OPTRADING_ALERT_CHANNELS has email: set EMAIL_HOST (and the other EMAIL_* settings).")
+if not 0 < OPTRADING_DISK_NEARLY_FULL_PERCENT <= OPTRADING_DISK_FULL_PERCENT <= 100:
+    raise ImproperlyConfigured(
+        "OPTRADING_DISK_NEARLY_FULL_PERCENT and OPTRADING_DISK_FULL_PERCENT must satisfy "
+        "0 < nearly full <= full <= 100."
+    )

@@ -17,3 +17,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 OPTRADING_COLLECT_INTERVAL = 5
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/min", "anon": "100000/min"}  # noqa: F405
+# Alert email lands in django.core.mail.outbox; no SMTP server is ever called.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -232,8 +232,10 @@ async def test_it_sends_health_at_once_and_again_every_interval() -> None:
     for message in (first, second):
         assert message["type"] == "system.health"
         assert message["version"] == 1
-        assert message["health"]["database"] == "ok"
-        assert message["health"]["last_collection_at"] is None
+        components = {c["name"]: c for c in message["health"]["components"]}
+        assert components["database"]["status"] == "ok"
+        assert components["collection"]["data"]["last_run_at"] is None
+        assert message["errors"] == [] and message["deliveries"] == []
     await communicator.disconnect()
 
 
@@ -244,7 +246,10 @@ async def test_it_sends_health_over_the_routed_feed_to_a_session_user() -> None:
     assert connected
     message = await communicator.receive_json_from()
     assert message["type"] == "system.health"
-    assert set(message["health"]) >= {"status", "healthy", "database", "broker", "last_collection_status"}
+    assert set(message) == {"type", "version", "health", "errors", "deliveries", "quality"}
+    assert set(message["health"]) == {"status", "checked_at", "components", "heartbeats"}
+    names = [c["name"] for c in message["health"]["components"]]
+    assert names[:3] == ["database", "redis", "broker"] and {"worker", "beat", "collection", "analytics"} <= set(names)
     await communicator.disconnect()
 
 

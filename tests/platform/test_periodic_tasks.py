@@ -64,7 +64,7 @@ def test_a_live_broker_collects_in_exactly_the_session_minutes_of_the_day(settin
         assert task.interval is None and task.queue == "collection"
         fired |= _fire_minutes(task.crontab, day)
     assert fired == {m.astimezone(IST) for m in session_minutes(day)}
-    assert PeriodicTask.objects.filter(name=PREFIX + "verify day").exists()
+    assert PeriodicTask.objects.filter(name=PREFIX + "end-of-day quality", task="quality.eod_verify").exists()
 
 
 def test_the_hourly_refresh_moves_the_collect_lines_to_the_new_day(settings: object) -> None:

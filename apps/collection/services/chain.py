@@ -185,7 +185,13 @@ def chain_collect(
         run.instruments_missing = sum(len(o.missing) for o in outcomes.values())
         run.quotes_stored = result.options_stored
         run.details = {
-            symbol: {"error": o.error, "missing": o.missing[:50], "missing_count": len(o.missing)}
+            symbol: {
+                "error": o.error,
+                "missing": o.missing[:50],
+                "missing_count": len(o.missing),
+                # The contracts the plan asked for: the data-quality score counts missing strikes against it.
+                "planned": len(o.plan.keys) if o.plan else 0,
+            }
             for symbol, o in outcomes.items()
         }
         failed = [s for s, o in outcomes.items() if o.error or o.plan is None]

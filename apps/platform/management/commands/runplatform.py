@@ -64,6 +64,7 @@ class Command(BaseCommand):
 
         work: Any = None
         beat: Any = None
+        watchdog_stop = threading.Event()
         worker_thread: threading.Thread | None = None
         if worker:
             work = WorkController(
@@ -80,6 +81,10 @@ class Command(BaseCommand):
             worker_thread.start()
             beat = EmbeddedService(app, thread=True, scheduler_cls=settings.CELERY_BEAT_SCHEDULER)
             beat.start()
+            watchdog_thread = threading.Thread(
+                target=_watchdog_loop, args=(watchdog_stop,), name="watchdog", daemon=True
+            )
+            watchdog_thread.start()
 
         server = uvicorn.Server(
             uvicorn.Config("optrading.asgi:application", host=host, port=port, lifespan="off", log_level="info")
@@ -97,6 +102,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; that is a clean stop
             pass
         finally:
+            watchdog_stop.set()
             if beat is not None:
                 beat.stop()
             if work is not None:
@@ -224,6 +230,27 @@ def process_commands(*, host: str, port: int, worker: bool, ticker: bool) -> dic
             "--scheduler",
             settings.CELERY_BEAT_SCHEDULER,
         ]
+        # Fault alerts from outside the worker: a stopped worker is one of the faults it reports.
+        commands["watchdog"] = [python, str(settings.BASE_DIR / "manage.py"), "watchdog"]
     if ticker:
         commands["ticker"] = [python, str(settings.BASE_DIR / "manage.py"), "kite_ticker"]
     return commands
+
+
+def _watchdog_loop(stop: threading.Event) -> None:
+    """Embedded: the watchdog on a thread beside the worker and beat (separate processes in Redis mode)."""
+    from django.db import close_old_connections
+
+    from apps.alerts.management.commands.watchdog import watchdog_pass
+    from apps.alerts.services.outage import DatabaseOutage
+
+    outage = DatabaseOutage()
+    while not stop.wait(max(int(settings.OPTRADING_WATCHDOG_SECONDS), 1)):
+        try:
+            watchdog_pass(outage)
+        except Exception:  # the watchdog outlives whatever it watches
+            import logging
+
+            logging.getLogger(__name__).exception("watchdog pass failed")
+        finally:
+            close_old_connections()
