@@ -17,8 +17,8 @@ from apps.market.calendar import session_close, session_open
 from apps.market.choices import ExpiryBucket
 from apps.market.models import Underlying
 from apps.market.services import underlyings_load
-from apps.marketdata.services.bhavcopy import bhavcopy_import
 from apps.marketdata.models import CollectionStatus
+from apps.marketdata.services.bhavcopy import bhavcopy_import
 from apps.monitoring.services import error_record
 from apps.overview.services import overview_collect
 from apps.participants.services import participants_import_file
