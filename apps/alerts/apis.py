@@ -29,6 +29,7 @@ from apps.alerts.services.rules import (
     rule_delete,
     rule_update,
 )
+from apps.core.api import ErrorSerializer
 from apps.core.errors import ApplicationError
 
 
@@ -60,7 +61,7 @@ class RuleListApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(RuleSerializer(rule_list(user=request.user), many=True).data)
 
-    @extend_schema(request=RuleInputSerializer, responses={201: RuleSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=RuleInputSerializer, responses={201: RuleSerializer, 400: ErrorSerializer})
     def post(self, request: Request) -> Response:
         _known_fields(request.data)
         serializer = RuleInputSerializer(data=request.data)
@@ -70,11 +71,11 @@ class RuleListApi(APIView):
 
 
 class RuleDetailApi(APIView):
-    @extend_schema(responses={200: RuleSerializer, 404: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: RuleSerializer, 404: ErrorSerializer})
     def get(self, request: Request, pk: int) -> Response:
         return Response(RuleSerializer(rule_get(user=request.user, pk=pk)).data)
 
-    @extend_schema(request=RuleInputSerializer(partial=True), responses={200: RuleSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=RuleInputSerializer(partial=True), responses={200: RuleSerializer, 400: ErrorSerializer})
     def patch(self, request: Request, pk: int) -> Response:
         rule = rule_get(user=request.user, pk=pk)
         _known_fields(request.data)
@@ -82,7 +83,7 @@ class RuleDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         return Response(RuleSerializer(rule_update(rule=rule, changes=dict(serializer.validated_data))).data)
 
-    @extend_schema(responses={204: None, 404: OpenApiTypes.OBJECT})
+    @extend_schema(responses={204: None, 404: ErrorSerializer})
     def delete(self, request: Request, pk: int) -> Response:
         rule_delete(rule=rule_get(user=request.user, pk=pk))
         return Response(status=204)
@@ -96,7 +97,7 @@ class EventListApi(APIView):
             OpenApiParameter("rule", OpenApiTypes.INT, description="Only this rule's firings."),
             OpenApiParameter("limit", OpenApiTypes.INT, description="At most this many (1-500, default 50)."),
         ],
-        responses={200: EventSerializer(many=True), 400: OpenApiTypes.OBJECT},
+        responses={200: EventSerializer(many=True), 400: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         rule_id = _int_param(request, "rule", default=None, low=1, high=2**62)
@@ -117,7 +118,7 @@ class WebhookListApi(APIView):
 class WebhookEnableApi(APIView):
     """Re-enable a disabled webhook (its failure count starts again)."""
 
-    @extend_schema(request=None, responses={200: WebhookEndpointSerializer, 404: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: WebhookEndpointSerializer, 404: ErrorSerializer})
     def post(self, request: Request, pk: int) -> Response:
         endpoint = webhook_enable(endpoint=webhook_get(user=request.user, pk=pk))
         return Response(WebhookEndpointSerializer(endpoint).data)
@@ -131,7 +132,7 @@ class ProfileApi(APIView):
         profile, _ = AlertProfile.objects.get_or_create(user=request.user)  # type: ignore[misc]
         return Response(ProfileSerializer(profile).data)
 
-    @extend_schema(request=ProfileSerializer, responses={200: ProfileSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=ProfileSerializer, responses={200: ProfileSerializer, 400: ErrorSerializer})
     def patch(self, request: Request) -> Response:
         serializer = ProfileSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

@@ -144,7 +144,9 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    email = serializers.EmailField(source="user.email", read_only=True, help_text="Email alerts go here.")
+    email = serializers.CharField(
+        source="user.email", read_only=True, help_text="Email alerts go here (your user's address; empty: none)."
+    )
 
     class Meta:
         model = AlertProfile

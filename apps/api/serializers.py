@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.fields import Field
 
 from apps.analytics.models import ForwardSource
+from apps.core.api import ErrorSerializer  # noqa: F401  re-exported for the API modules
 from apps.market.clock import IST
 from apps.marketdata import legs
 from apps.marketdata.models import CollectionRun, OptionQuote
@@ -23,12 +24,6 @@ class IstDateTimeField(serializers.DateTimeField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("default_timezone", IST)
         super().__init__(**kwargs)
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every 4xx reply."""
-
-    error = serializers.CharField(help_text="What was wrong with the request.")
 
 
 class MarketStatusSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from apps.brokers.selectors import auth_status_get
 from apps.brokers.services import kite_session_logout
 from apps.brokers.views import request_id_get
+from apps.core.api import ErrorSerializer
 
 
 class AuthStatusSerializer(serializers.Serializer):
@@ -47,7 +48,7 @@ class AuthLogoutApi(APIView):
     @extend_schema(
         operation_id="auth_logout",
         request=None,
-        responses={200: AuthLogoutSerializer},
+        responses={200: AuthLogoutSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         result = kite_session_logout(request_id=request_id_get(request))

@@ -6,11 +6,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ApplicationError
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx reply, documented by every app's API with this one serializer."""
+
+    error = serializers.CharField(help_text="What was wrong with the request.")
+    fields = serializers.DictField(
+        required=False,
+        child=serializers.JSONField(),
+        help_text="For invalid input: what was wrong, per field.",
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

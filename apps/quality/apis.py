@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import ErrorSerializer
 from apps.core.errors import NotFoundError
 from apps.quality.selectors import quality_report_dict, quality_report_get
 from apps.quality.services.eod import day_parse
@@ -53,8 +54,8 @@ class QualityApi(APIView):
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="IST trading day, YYYY-MM-DD.")],
         responses={
             200: QualityReportSerializer,
-            400: OpenApiTypes.OBJECT,
-            404: OpenApiTypes.OBJECT,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> Response:

@@ -37,7 +37,7 @@ def snapshots_write(underlying: Underlying, path: list[dict[str, Any]], *, start
                 t_years=0.01,
                 spot=values.get("spot", 23000.0),
                 forward=values.get("forward", 23010.0),
-                forward_method="parity",
+                forward_source="parity",
                 **{k: v for k, v in values.items() if k not in ("spot", "forward")},
             )
         minutes.append(at)
