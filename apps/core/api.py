@@ -17,11 +17,14 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx reply, documented by every app's API with this one serializer."""
 
     error = serializers.CharField(help_text="What was wrong with the request.")
-    fields = serializers.DictField(
-        required=False,
-        child=serializers.JSONField(),
-        help_text="For invalid input: what was wrong, per field.",
-    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "fields" is also the name of a Serializer's own attribute, so this key is added here.
+        fields["fields"] = serializers.DictField(
+            required=False, child=serializers.JSONField(), help_text="For invalid input: what was wrong, per field."
+        )
+        return fields
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -101,7 +101,8 @@ def test_it_collects_the_full_chain_of_all_five_within_a_minute_of_quote_calls(
     run = chain_collect(broker=synced, now=now)
 
     assert run.status == CollectionStatus.SUCCESS, run.error
-    calls = _quote_calls(kite_double)
+    batches = {tuple(r.query.get("i", [])) for r in kite_double.requests if r.path == "/quote"}
+    calls = [len(batch) for batch in batches]  # a retried batch (a timeout on a loaded machine) counts once
     assert run.quote_calls == len(calls)
     assert all(n <= 500 for n in calls)
     assert sum(calls) == run.instruments_requested
