@@ -94,6 +94,11 @@ class UnderlyingQuote(models.Model):
     spot_close = models.FloatField(null=True, blank=True, help_text="Previous session close of the index.")
     future = models.FloatField(null=True, blank=True, help_text="Nearest future's last price.")
     future_expiry = models.DateField(null=True, blank=True)
+    futures = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Every future quoted that minute: {expiry YYYY-MM-DD: price} (the forward of its expiry).",
+    )
     vix = models.FloatField(null=True, blank=True, help_text="India VIX at this minute.")
     source = models.CharField(max_length=16, choices=QuoteSource.choices, default=QuoteSource.COLLECTED)
 

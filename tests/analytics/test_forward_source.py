@@ -90,11 +90,6 @@ def test_it_takes_the_same_expiry_future_when_no_strike_traded_on_both_legs(impo
     assert by_expiry[date(2026, 5, 26)] == (24594.60, "future")  # nothing traded on both legs there either
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the archive keeps one future per minute (UnderlyingQuote.future, the nearest), so analytics cannot "
-    "see the 28-Apr future and carries spot instead",
-)
 def test_it_reports_the_far_month_future_end_to_end(imported) -> None:
     report = analytics_report(symbol="FINNIFTY", day=DAY, expiry=date(2026, 4, 28))
 

@@ -43,7 +43,14 @@ def test_it_collects_every_active_underlying_at_the_configured_offsets(sim_marke
         else:
             assert not buckets & {ExpiryBucket.THIS_WEEK, ExpiryBucket.NEXT_WEEK}
             assert buckets <= {ExpiryBucket.THIS_MONTH, ExpiryBucket.NEXT_MONTH}
-        assert UnderlyingQuote.objects.filter(underlying=underlying, minute=run.minute).count() == 1
+        spot = UnderlyingQuote.objects.get(underlying=underlying, minute=run.minute)
+        listed = Instrument.objects.filter(underlying=underlying, instrument_type="FUT", active=True)
+        nearest = sorted(listed.values_list("expiry", "tradingsymbol"))[:3]
+        quoted = sim_market.quote([f"{underlying.options_exchange}:{s}" for _, s in nearest], minute=run.minute)
+        assert spot.futures == {
+            e.isoformat(): quoted[f"{underlying.options_exchange}:{s}"]["last_price"] for e, s in nearest
+        }
+        assert spot.future == spot.futures[nearest[0][0].isoformat()]  # the nearest, as before
     assert run.quotes_stored == OptionQuote.objects.filter(minute=run.minute).count()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 from django.conf import settings
@@ -96,9 +96,11 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
     spot = underlying_quote.spot if underlying_quote else float(np.nanmedian(frame.spot))
     # The archive keeps one future per minute, the nearest: a later expiry with no strike that qualifies for
     # parity cannot fall back to its own future here, so it is carried (forward_source "carry").
-    futures = {}
-    if underlying_quote and underlying_quote.future and underlying_quote.future_expiry:
-        futures[underlying_quote.future_expiry] = underlying_quote.future
+    futures: dict[date, float] = {}
+    if underlying_quote is not None:
+        futures = {date.fromisoformat(expiry): float(price) for expiry, price in underlying_quote.futures.items()}
+        if underlying_quote.future and underlying_quote.future_expiry:  # rows archived before ``futures`` existed
+            futures.setdefault(underlying_quote.future_expiry, underlying_quote.future)
     rate = float(settings.OPTRADING_RISK_FREE_RATE)
     t_by_expiry = {e: float(pricing.year_fraction_minutes(minute, expiry_close(e, exchange))) for e in frame.expiries}
 

@@ -173,6 +173,7 @@ def chain_collect(
                 spot_close=outcome.plan.spot_close,
                 future=outcome.plan.future,
                 future_expiry=outcome.plan.future_expiry,
+                futures={expiry.isoformat(): price for expiry, price in outcome.plan.futures.items()},
                 vix=(quotes.get(VIX_KEY) or {}).get("last_price"),
                 source=source,
             )

@@ -53,6 +53,7 @@ class UnderlyingPlan:
     spot_close: float | None
     future: float | None
     future_expiry: date | None
+    futures: dict[date, float]
     expiries: list[PlannedExpiry]
 
     @property
@@ -131,5 +132,6 @@ def plan_underlying(
         spot_close=spot_close,
         future=futures[nearest_future] if nearest_future else None,
         future_expiry=nearest_future,
+        futures=dict(sorted(futures.items())),
         expiries=planned,
     )

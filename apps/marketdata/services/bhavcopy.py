@@ -161,6 +161,7 @@ def _underlying_quote(
         spot=options[0].underlying_price,
         future=nearest.settlement if nearest else None,
         future_expiry=nearest.expiry if nearest else None,
+        futures={r.expiry.isoformat(): r.settlement for r in futures},
         source=QuoteSource.BHAVCOPY,
     )
 
