@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-import pricing
 from apps.analytics.models import AnalyticsCursor, ChainSnapshot
 from apps.analytics.services.chain import chain_metrics, clean
 from apps.analytics.services.frame import ChainFrame, frame_load
@@ -20,7 +19,7 @@ from apps.analytics.services.quote_writer import quotes_update
 from apps.analytics.services.quotes import QuoteResults, quotes_analyse
 from apps.analytics.services.volatility import volatility_snapshot_write
 from apps.analytics.signals import analytics_committed
-from apps.market.calendar import expiry_close
+from apps.market.calendar import years_to_expiry
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
 
@@ -102,7 +101,7 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
         if underlying_quote.future and underlying_quote.future_expiry:  # rows archived before ``futures`` existed
             futures.setdefault(underlying_quote.future_expiry, underlying_quote.future)
     rate = float(settings.OPTRADING_RISK_FREE_RATE)
-    t_by_expiry = {e: float(pricing.year_fraction_minutes(minute, expiry_close(e, exchange))) for e in frame.expiries}
+    t_by_expiry = {e: years_to_expiry(minute, e, exchange) for e in frame.expiries}
 
     with transaction.atomic():
         oi_change_fill(frame=frame, underlying_id=underlying_id, exchange=exchange)

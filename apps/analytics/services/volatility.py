@@ -14,10 +14,10 @@ from apps.analytics.services.chain import clean
 from apps.analytics.services.frame import ChainFrame
 from apps.analytics.services.quotes import QuoteResults, strike_legs
 from apps.market.buckets import monthly_expiries
+from pricing.year_fraction import MINUTES_PER_YEAR
 
 logger = logging.getLogger(__name__)
 
-MINUTES_PER_YEAR = 525_600
 VIX_MIN_MINUTES = 1440
 """Our index skips a monthly with less than a day to expire (its variance explodes); the next two are used."""
 
