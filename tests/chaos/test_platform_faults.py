@@ -58,7 +58,7 @@ def _resume_after(platform: Platform, since: float) -> float:
     return time.monotonic() - since
 
 
-def _figures(platform: Platform, fault: str, resumed: float) -> Figures:
+def _figures(platform: Platform, fault: str, resumed: float | None) -> Figures:
     minutes = platform.stored_minutes()
     return archive_figures(
         url=platform.url,
@@ -160,5 +160,5 @@ def test_the_same_collect_task_delivered_twice_never_stores_a_minute_twice(platf
     assert all(stored_by <= 1 for _, stored_by in runs)  # no minute was stored by two runs
     added = set(platform.stored_minutes()) - before
     assert 1 <= len(added) <= 6
-    figures = _figures(platform, "the same collect task delivered twice (x3)", 0.0)
+    figures = _figures(platform, "the same collect task delivered twice (x3)", None)
     assert (figures.lost, figures.duplicated, figures.half_written) == (0, 0, 0), figures
