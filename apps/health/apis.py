@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import ErrorSerializer
+from apps.core.errors import ApplicationError
 from apps.health.components import Status
-from apps.health.selectors import health_get
+from apps.health.selectors import COMPONENTS, health_get
 
 STATUSES = [s.value for s in Status]
 
@@ -47,7 +50,29 @@ class HealthApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "components",
+                OpenApiTypes.STR,
+                description="Only these components, comma separated (e.g. database,redis for a readiness probe): "
+                + ", ".join(COMPONENTS)
+                + ".",
+            )
+        ],
+        responses={200: HealthSerializer, 400: ErrorSerializer, 503: HealthSerializer},
+    )
     def get(self, request: Request) -> Response:
-        report = health_get()
+        report = health_get(only=_components(request.query_params.get("components")))
         return Response(report.as_dict(), status=report.http_status)
+
+
+def _components(text: str | None) -> list[str] | None:
+    """The components asked for, or None for all; an unknown name is a 400 naming the known ones."""
+    if text is None or not text.strip():
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in COMPONENTS]
+    if unknown:
+        raise ApplicationError(f"components: unknown {', '.join(unknown)}; choose from {', '.join(COMPONENTS)}.")
+    return names

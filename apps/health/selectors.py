@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from apps.health.checks import health_report
+from apps.health.checks import COMPONENTS, health_report
 from apps.health.components import HealthReport
 
+__all__ = ["COMPONENTS", "health_get"]
 
-def health_get(*, now: datetime | None = None) -> HealthReport:
-    return health_report(now=now)
+
+def health_get(*, now: datetime | None = None, only: Collection[str] | None = None) -> HealthReport:
+    return health_report(now=now, only=only)

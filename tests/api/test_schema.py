@@ -92,7 +92,7 @@ def test_it_documents_the_refusals_the_permissions_give(schema) -> None:
     assert resolve["401"]["content"]["application/json"]["schema"] == error
     assert resolve["403"]["content"]["application/json"]["schema"] == error
     assert "403" not in statuses("/api/v1/underlyings") and "401" in statuses("/api/v1/underlyings")
-    assert statuses("/api/v1/health") == {"200", "503"}  # public: no credentials, no refusal; 503 when down
+    assert statuses("/api/v1/health") == {"200", "400", "503"}  # public: no refusal; 503 when down
     assert not {"401", "403"} & statuses("/api/v1/market-status")
 
 

@@ -260,3 +260,16 @@ def test_a_database_on_a_closed_port_is_down_and_the_rest_unknown_never_a_crash(
     }
     database = next(c for c in document["components"] if c["name"] == "database")
     assert f"127.0.0.1:{port}/nothing" in database["detail"] and database["suggestion"].startswith("Start the database")
+
+
+def test_a_probe_asks_only_for_what_its_process_needs() -> None:
+    """A web pod's readiness: the database and Redis it serves from, not the workers (whose heartbeats are
+    missing here, which makes the whole report 503)."""
+    client = Client()
+    everything = client.get("/api/v1/health")
+    assert everything.status_code == 503
+    ready = client.get("/api/v1/health", {"components": "database,redis"})
+    assert ready.status_code == 200
+    assert [c["name"] for c in ready.json()["components"]] == ["database", "redis"]
+    refused = client.get("/api/v1/health", {"components": "database,workers"})
+    assert refused.status_code == 400 and "unknown workers" in refused.json()["error"]

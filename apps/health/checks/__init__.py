@@ -7,7 +7,7 @@ connection attempt to fail): they are ``unknown``, saying why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from django.utils import timezone
@@ -39,13 +39,31 @@ def _guarded(name: str, check: Check, **kwargs: object) -> Component:
         )
 
 
-def health_report(*, now: datetime | None = None) -> HealthReport:
-    """Health of every component at ``now`` (default: the wall clock)."""
+COMPONENTS = (
+    DATABASE,
+    REDIS,
+    "broker",
+    WORKER,
+    BEAT,
+    WATCHDOG,
+    "collection",
+    "analytics",
+    DISK_DATABASE,
+    DISK_ARCHIVE,
+)
+"""Every component health reports on, in its order (Redis only when configured)."""
+
+
+def health_report(*, now: datetime | None = None, only: Collection[str] | None = None) -> HealthReport:
+    """Health of every component at ``now`` (default: the wall clock), or of the ``only`` ones: a process's
+    readiness probe asks for what that process itself needs (e.g. database and Redis), not for the workers."""
     now = now or timezone.now()
-    components: list[Component] = [_guarded(DATABASE, database_check, now=now)]
-    if redis_configured():
+    wanted = set(COMPONENTS if only is None else only)
+    database = _guarded(DATABASE, database_check, now=now)
+    components: list[Component] = [database] if DATABASE in wanted else []
+    if redis_configured() and REDIS in wanted:
         components.append(_guarded(REDIS, redis_check, now=now))
-    database_up = components[0].status == Status.OK
+    database_up = database.status == Status.OK
     heartbeats: dict[str, HeartbeatState] = {}
     if database_up:
         try:
@@ -62,13 +80,16 @@ def health_report(*, now: datetime | None = None) -> HealthReport:
         (DISK_DATABASE, disk_database_check, {}),
     ]
     for name, check, extra in db_checks:
+        if name not in wanted:
+            continue
         if not database_up or (extra.get("heartbeats") is not None and not heartbeats):
             components.append(
                 Component(name, Status.UNKNOWN, "cannot be checked while the database is down", "Fix the database.")
             )
             continue
         components.append(_guarded(name, check, now=now, **extra))
-    components.append(_guarded(DISK_ARCHIVE, disk_archive_check, now=now))
+    if DISK_ARCHIVE in wanted:
+        components.append(_guarded(DISK_ARCHIVE, disk_archive_check, now=now))
     for component in components:
         record_component_status(component.name, component.status.value)
     for state in heartbeats.values():
