@@ -5,6 +5,7 @@ Every variable read here is listed, with one line of explanation, in ``.env.exam
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.live.context_processors.websocket",
             ],
         },
     },
@@ -107,6 +109,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+    if DATABASE_POOL_MAX_SIZE > 0:
+        # Django's psycopg pool (https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool): a process
+        # never holds more than this many connections; it replaces persistent connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -180,10 +192,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
+    # One counter per user (or anonymous address) per window: one Redis round trip a request (apps/core/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.RateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("OPTRADING_API_USER_RATE", default="600/min"),
         "anon": env.str("OPTRADING_API_ANON_RATE", default="60/min"),
@@ -233,6 +243,10 @@ KITE_TIMEOUT = env.float("KITE_TIMEOUT", default=7.0)
 KITE_MAX_TRIES = env.int("KITE_MAX_TRIES", default=4)
 KITE_RETRY_BASE_DELAY = env.float("KITE_RETRY_BASE_DELAY", default=1.0)
 KITE_TICKER_ROOT = env.str("KITE_TICKER_ROOT", default="wss://ws.kite.trade")
+OPTRADING_WEB_WORKERS = env.int("OPTRADING_WEB_WORKERS", default=min(2 * (os.cpu_count() or 1), 8))
+"""gunicorn sync workers serving HTTP in ``runplatform``'s Redis mode (one database connection each)."""
+OPTRADING_WS_PORT = env.int("OPTRADING_WS_PORT", default=0)
+"""Port of the websocket server when it differs from the pages' (0: the same origin, e.g. behind a proxy)."""
 OPTRADING_KITE_TICKER = env.bool("OPTRADING_KITE_TICKER", default=False)
 """Start ``kite_ticker`` (live ticks) beside the worker in ``runplatform``'s Redis mode."""
 
