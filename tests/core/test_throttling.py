@@ -1,30 +1,54 @@
 from __future__ import annotations
 
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from apps.core.throttling import RateThrottle, window_hit
+from apps.core.throttling import RateThrottle, WindowCounter
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_counts_requests_in_one_window_per_key() -> None:
-    assert [window_hit("optrading:throttle:test:a", 60)[0] for _ in range(3)] == [1, 2, 3]
-    count, seconds_left = window_hit("optrading:throttle:test:b", 60)
-    assert count == 1 and 0 < seconds_left <= 60
+def _admitted(counter: WindowCounter, key: str, *, hits: int, limit: int) -> int:
+    return sum(counter.hit(key, window=60, limit=limit)[0] for _ in range(hits))
 
 
-def test_it_counts_in_the_cache_without_redis(settings) -> None:
+def test_it_admits_exactly_the_limit_across_processes_for_small_limits() -> None:
+    one, other = WindowCounter(), WindowCounter()  # two processes sharing Redis
+
+    admitted = _admitted(one, "t:small", hits=6, limit=10) + _admitted(other, "t:small", hits=6, limit=10)
+
+    assert admitted == 10
+    assert not one.hit("t:small", window=60, limit=10)[0]
+
+
+def test_it_adds_to_the_shared_count_in_batches_far_from_the_limit() -> None:
+    counter = WindowCounter(flush_seconds=3600)  # only batches flush here
+    shared = redis.Redis.from_url(django_settings.REDIS_URL)
+
+    assert _admitted(counter, "t:big", hits=49, limit=1000) == 49
+    assert not any(shared.scan_iter("t:big:*"))  # 49 < a batch of 50: no round trip yet
+    counter.hit("t:big", window=60, limit=1000)
+    assert [int(shared.get(key)) for key in shared.scan_iter("t:big:*")] == [50]
+
+
+def test_it_counts_alone_without_redis(settings) -> None:
     settings.REDIS_URL = ""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    assert [window_hit("optrading:throttle:test:local", 60)[0] for _ in range(2)] == [1, 2]
+    counter = WindowCounter()
+
+    assert _admitted(counter, "t:embedded", hits=5, limit=3) == 3
+
+
+def test_it_says_how_long_until_the_window_ends() -> None:
+    allowed, seconds = WindowCounter().hit("t:wait", window=60, limit=5)
+    assert allowed and 1 <= seconds <= 60
 
 
 def test_it_holds_anonymous_clients_to_the_anon_rate_and_users_to_theirs(monkeypatch) -> None:
     monkeypatch.setattr(RateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "1/min"})
+    monkeypatch.setattr(RateThrottle, "counter", WindowCounter())
     anonymous, trader = APIClient(), APIClient()
     trader.force_authenticate(get_user_model().objects.create_user("trader"))
 
