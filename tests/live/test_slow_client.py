@@ -100,9 +100,7 @@ def test_a_client_that_never_reads_delays_no_other_client() -> None:
         url = base.replace("http://", "ws://") + f"/ws/live-data/?symbol=NIFTY&bucket=this_week&token={token}"
 
         async def scenario() -> tuple[list[list[str]], int]:
-            fast = [
-                await websockets.connect(url, origin=base, max_size=None, ping_interval=None) for _ in range(4)
-            ]
+            fast = [await websockets.connect(url, origin=base, max_size=None, ping_interval=None) for _ in range(4)]
             slow = _never_reading(url)
             await asyncio.sleep(0.5)  # every consumer has joined the group
             layer = get_channel_layer()
