@@ -177,7 +177,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
+            # redis-py 8 reads with a 5 s socket timeout by default, as long as channels_redis's blocking receive
+            # (BZPOPMIN, 5 s) waits: under load the socket timeout fired first and killed the consumer
+            # (redis TimeoutError), dropping the client; docs/benchmarks.md (websockets).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 500, "expiry": 30},
         }
     }
 else:
