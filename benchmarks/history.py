@@ -77,11 +77,37 @@ def timed_get(url: str, token: str) -> tuple[float, int, int]:
     return time.perf_counter() - started, status, len(body)
 
 
+def profile(server: support.Server, path: str, token: str) -> list[str]:
+    """The hottest frames (inclusive share of py-spy samples) of the server's worker during one request."""
+    import collections
+    import tempfile
+
+    worker = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0]
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "-p", worker, "-f", "speedscope", "-o",
+               str(out), "-r", "250"]  # fmt: skip
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    timed_get(server.base + path, token)
+    spy.send_signal(2)
+    spy.wait(timeout=30)
+    data = json.loads(out.read_text())
+    out.unlink()
+    frames, samples = data["shared"]["frames"], data["profiles"][0]
+    inclusive: collections.Counter[int] = collections.Counter()
+    for stack in samples["samples"]:
+        inclusive.update(set(stack))
+    total = max(len(samples["samples"]), 1)
+    return [f"{count / total:5.1%} {frames[i]['name']} {frames[i].get('file', '').split('site-packages/')[-1]}:"
+            f"{frames[i].get('line')}" for i, count in inclusive.most_common(40)]  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", type=int, default=250)
     parser.add_argument("--small", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="py-spy the large archive's server on each endpoint")
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
@@ -128,6 +154,9 @@ def main() -> int:
                         times[which].append(seconds)
                         statuses.add(status)
                         sizes[which] = size
+                if args.profile:
+                    paths = endpoints(archives["large"]["first_day"], archives["large"]["last_day"])
+                    details.setdefault("profiles", {})[name] = profile(large, paths[name], archives["large"]["token"])
                 small_median, large_median = statistics.median(times["small"]), statistics.median(times["large"])
                 details["endpoints"][name] = {
                     "small_seconds": small_median, "large_seconds": large_median,

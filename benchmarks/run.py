@@ -41,7 +41,9 @@ def _value(target: dict[str, Any]) -> str:
         return "n/a"
     if target["unit"] == "" and abs(value) < 1e-3:
         return f"{value:.1e}"
-    return f"{value:,.3g} {target['unit']}".strip()
+    if abs(value) >= 1000:
+        return f"{value:,.0f} {target['unit']}".strip()
+    return f"{value:.3g} {target['unit']}".strip()
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:
@@ -57,13 +59,14 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             note = target.get("note", "").replace("|", "/")
             lines.append(f"| {target['name']} | {_value(target)} | {goal} | {met} | {note} |")
     machine = next((r["machine"] for r in results.values() if "cpu_count" in r.get("machine", {})), {})
+    loads = [r["machine"]["load_average"][0] for r in results.values() if "load_average" in r.get("machine", {})]
     stamps = sorted(r.get("timestamp", "") for r in results.values())
     lines += [
         "",
         f"Machine: {machine.get('cpu_model', '?')}, {machine.get('cpu_count', '?')} cores, "
         f"{machine.get('memory_gb', '?')} GB, Python {machine.get('python', '?')}, PostgreSQL "
-        f"{machine.get('postgresql', '?')}, Django {machine.get('Django', '?')}; load average at the start "
-        f"{', '.join(f'{x:.1f}' for x in machine.get('load_average', []))} (shared with other work). "
+        f"{machine.get('postgresql', '?')}, Django {machine.get('Django', '?')}; one-minute load average at the "
+        f"start of each benchmark {min(loads, default=0):.1f} to {max(loads, default=0):.1f} (the machine is shared). "
         f"Run {stamps[0] if stamps else '?'} to {stamps[-1] if stamps else '?'}.",
     ]
     return "\n".join(lines) + "\n"

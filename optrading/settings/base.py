@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
-    # One counter per user (or anonymous address) per window: one Redis round trip a request (apps/core/throttling.py).
+    # One counter per user (or anonymous address) per window, counted in-process and added to Redis in batches.
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.RateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("OPTRADING_API_USER_RATE", default="600/min"),
