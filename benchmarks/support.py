@@ -102,6 +102,15 @@ def template_ensure() -> None:
         admin.execute(f"COMMENT ON DATABASE \"{TEMPLATE}\" IS '{fingerprint}'")
 
 
+def template_drop() -> None:
+    """Drop the migrated template (run.py does, after the last benchmark) and empty the benchmarks' Redis db."""
+    import redis
+
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
 @contextlib.contextmanager
 def bench_database(name: str) -> Iterator[str]:
     """A fresh migrated database ``optrading_bench_<name>``, dropped afterwards; yields its URL."""
