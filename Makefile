@@ -47,9 +47,11 @@ format: $(STAMP_DEV) ## Apply ruff's fixes and formatting
 migrate: $(STAMP_RUN) ## Apply database migrations
 	$(PY) manage.py migrate
 
-bench: $(STAMP_DEV) ## Run the benchmarks (results as JSON under benchmarks/results/)
+bench: $(STAMP_DEV) ## Run every benchmark (needs PostgreSQL, Redis and wrk; JSON + table under benchmarks/results/)
 	$(PIP) install --quiet -r benchmarks/requirements.txt
-	$(PY) benchmarks/pricing.py
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && apt-get install -y -qq wrk; }; } || \
+		{ echo "make bench needs wrk: sudo apt-get install wrk"; exit 2; }
+	$(PY) benchmarks/run.py $(if $(ONLY),--only $(ONLY))
 
 clean: ## Remove the virtualenv and local state (var/)
 	rm -rf $(VENV) var

@@ -22,6 +22,8 @@ from apps.analytics.selectors.chain import SUMMARY_FIELDS as SNAPSHOT_SUMMARY_FI
 from apps.analytics.signals import analytics_committed
 from apps.collection.signals import collection_committed
 from apps.core.embedded import run_on_server_loop
+from apps.live.presence import groups_watched
+from apps.market.choices import ExpiryBucket
 from apps.market.models import Underlying
 from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
@@ -218,13 +220,22 @@ def _group_send(group: str, message: Any) -> None:
 
 
 def chain_publish(*, underlying_ids: Iterable[int], minute: datetime) -> int:
-    """Send each underlying's chain at ``minute`` to its bucket groups; returns the number of messages sent."""
+    """Send each underlying's chain at ``minute`` to its bucket groups; returns the number of messages sent.
+
+    An underlying none of whose bucket groups has a member is not read at all: with no client watching,
+    publishing costs one membership check."""
     send = _group_send
     sent = 0
     for underlying in Underlying.objects.filter(pk__in=list(underlying_ids)):
+        groups = {chain_group(symbol=underlying.symbol, bucket=bucket) for bucket in ExpiryBucket.values}
+        watched = groups_watched(sorted(groups))
+        if not watched:
+            continue
         for message in chain_messages_build(underlying=underlying, minute=minute):
-            send(chain_group(symbol=underlying.symbol, bucket=message["bucket"]), message)
-            sent += 1
+            group = chain_group(symbol=underlying.symbol, bucket=message["bucket"])
+            if group in watched:
+                send(group, message)
+                sent += 1
     return sent
 
 
@@ -249,11 +260,16 @@ def analytics_summary_build(*, underlying: Underlying, minute: datetime) -> Anal
 
 
 def analytics_publish(*, underlying_id: int, minute: datetime) -> None:
-    """After analytics: the chain again (IV, greeks and build-up are now filled), then the chain summary."""
-    chain_publish(underlying_ids=[underlying_id], minute=minute)
+    """After analytics: the chain again (IV, greeks and build-up are now filled), then the chain summary;
+    each only when a client watches it."""
     underlying = Underlying.objects.get(pk=underlying_id)
-    summary = analytics_summary_build(underlying=underlying, minute=minute)
-    _group_send(analytics_group(symbol=underlying.symbol), summary)
+    chains = [chain_group(symbol=underlying.symbol, bucket=bucket) for bucket in ExpiryBucket.values]
+    summary_group = analytics_group(symbol=underlying.symbol)
+    watched = groups_watched([*chains, summary_group])
+    if watched.intersection(chains):
+        chain_publish(underlying_ids=[underlying_id], minute=minute)
+    if summary_group in watched:
+        _group_send(summary_group, analytics_summary_build(underlying=underlying, minute=minute))
 
 
 def _on_collection_committed(

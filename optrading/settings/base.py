@@ -5,6 +5,7 @@ Every variable read here is listed, with one line of explanation, in ``.env.exam
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from django.core.exceptions import ImproperlyConfigured
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.live.context_processors.websocket",
             ],
         },
     },
@@ -110,6 +112,16 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # A database that does not answer fails in seconds (health reports it) instead of hanging every caller.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+    if DATABASE_POOL_MAX_SIZE > 0:
+        # Django's psycopg pool (https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool): a process
+        # never holds more than this many connections; it replaces persistent connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,7 +181,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
+            # redis-py 8 reads with a 5 s socket timeout by default, as long as channels_redis's blocking receive
+            # (BZPOPMIN, 5 s) waits: under load the socket timeout fired first and killed the consumer
+            # (redis TimeoutError), dropping the client; docs/benchmarks.md (websockets).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 500, "expiry": 30},
         }
     }
 else:
@@ -184,11 +199,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "apps.api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
-    # DRF's user/anon throttles, falling back to a per-process cache while Redis is down (apps.core.throttling).
-    "DEFAULT_THROTTLE_CLASSES": [
-        "apps.core.throttling.FailSafeUserRateThrottle",
-        "apps.core.throttling.FailSafeAnonRateThrottle",
-    ],
+    # One counter per user (or anonymous address) per window, counted in-process and added to Redis in batches;
+    # counted in-process alone while Redis is down (apps.core.throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.RateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("OPTRADING_API_USER_RATE", default="600/min"),
         "anon": env.str("OPTRADING_API_ANON_RATE", default="60/min"),
@@ -217,10 +230,9 @@ SPECTACULAR_SETTINGS = {
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
-_LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "optrading-local"}
-CACHES = {"default": _LOCAL_CACHE, "local": _LOCAL_CACHE}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 # --- optrading ------------------------------------------------------------------------------
 OPTRADING_BROKER = env.str("OPTRADING_BROKER", default="simulated")
@@ -241,6 +253,10 @@ KITE_TIMEOUT = env.float("KITE_TIMEOUT", default=7.0)
 KITE_MAX_TRIES = env.int("KITE_MAX_TRIES", default=4)
 KITE_RETRY_BASE_DELAY = env.float("KITE_RETRY_BASE_DELAY", default=1.0)
 KITE_TICKER_ROOT = env.str("KITE_TICKER_ROOT", default="wss://ws.kite.trade")
+OPTRADING_WEB_WORKERS = env.int("OPTRADING_WEB_WORKERS", default=min(2 * (os.cpu_count() or 1), 8))
+"""gunicorn sync workers serving HTTP in ``runplatform``'s Redis mode (one database connection each)."""
+OPTRADING_WS_PORT = env.int("OPTRADING_WS_PORT", default=0)
+"""Port of the websocket server when it differs from the pages' (0: the same origin, e.g. behind a proxy)."""
 OPTRADING_KITE_TICKER = env.bool("OPTRADING_KITE_TICKER", default=False)
 """Start ``kite_ticker`` (live ticks) beside the worker in ``runplatform``'s Redis mode."""
 

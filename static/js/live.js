@@ -13,13 +13,15 @@ window.Live = (function () {
   }
   function pct(value, digits) { return value === null || value === undefined ? "—" : num(value * 100, digits === undefined ? 1 : digits); }
 
-  /* Open path on this host; onMessage gets each parsed payload; onStatus gets (text, cls).
+  /* Open path on this host (on the websocket server's own port when the page names one: HTTP and websockets
+     are served by different processes); onMessage gets each parsed payload; onStatus gets (text, cls).
      Reconnects with backoff unless the server closed with a 44xx code (that needs the user). */
   function connect(path, onMessage, onStatus) {
     let delay = 1000;
     function open() {
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      const socket = new WebSocket(scheme + location.host + path);
+      const port = document.body.dataset.wsPort;
+      const socket = new WebSocket(scheme + (port ? location.hostname + ":" + port : location.host) + path);
       socket.onopen = function () { delay = 1000; onStatus("live", "ok"); };
       socket.onmessage = function (event) {
         const payload = JSON.parse(event.data);

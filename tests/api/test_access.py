@@ -3,21 +3,21 @@ from __future__ import annotations
 import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from apps.core.throttling import RateThrottle
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_configures_per_user_and_anonymous_throttling() -> None:
     rest = django_settings.REST_FRAMEWORK
-    assert "apps.core.throttling.FailSafeUserRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
-    assert "apps.core.throttling.FailSafeAnonRateThrottle" in rest["DEFAULT_THROTTLE_CLASSES"]
+    assert rest["DEFAULT_THROTTLE_CLASSES"] == ["apps.core.throttling.RateThrottle"]
     assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"user", "anon"}
 
 
 def test_it_throttles_each_user_separately_with_a_json_reply(user, staff, client_for, monkeypatch) -> None:
     # Rates are read when DRF loads; set a small one for this test. Counters live in the real Redis cache.
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
+    monkeypatch.setattr(RateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
     trader, ops = client_for(user), client_for(staff)
 
     statuses = [trader.get("/api/v1/collection-runs").status_code for _ in range(3)]
@@ -30,7 +30,7 @@ def test_it_throttles_each_user_separately_with_a_json_reply(user, staff, client
 
 
 def test_it_throttles_anonymous_clients_on_public_endpoints(monkeypatch) -> None:
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
+    monkeypatch.setattr(RateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
     client = APIClient()
 
     statuses = [client.get("/api/v1/market-status").status_code for _ in range(3)]

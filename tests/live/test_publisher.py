@@ -70,6 +70,29 @@ def test_it_republishes_the_chain_after_analytics_commits() -> None:
     assert message["minute"] == "2026-03-27T04:00:00+00:00"
 
 
+def test_it_reads_nothing_of_the_chain_when_no_client_watches(django_assert_num_queries) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    # One query each (the underlying's symbol, to name its groups); no chain, no snapshot is read or built.
+    with django_assert_num_queries(1):
+        analytics_committed.send(sender=None, underlying_id=nifty.pk, minute=MINUTE_1)
+    with django_assert_num_queries(1):
+        collection_committed.send(sender=None, run_id=7, minute=MINUTE_1, underlying_ids=[nifty.pk])
+
+
+def test_it_sends_only_to_the_groups_a_client_watches() -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    chain_write(nifty, minute=MINUTE_1, expiry=MONTHLY, bucket="this_month", strikes=(22800.0, 22900.0))
+    monthly = _listen(chain_group(symbol="NIFTY", bucket="this_month"))
+    analytics = _listen(analytics_group(symbol="NIFTY"))
+    analytics_committed.send(sender=None, underlying_id=nifty.pk, minute=MINUTE_1)
+    month = _next(monthly)
+    assert month is not None and {r["expiry"] for r in month["rows"]} == {"2026-04-28"}
+    summary = _next(analytics)
+    assert summary is not None and summary["type"] == "analytics.summary"
+
+
 def test_it_names_groups_by_symbol_and_bucket() -> None:
     assert chain_group(symbol="NIFTY", bucket="this_week") == "chain.NIFTY.this_week"
     assert analytics_group(symbol="SENSEX") == "analytics.SENSEX"

@@ -1,10 +1,13 @@
-"""Start the whole platform: ASGI web server (uvicorn), Celery worker and Celery beat.
+"""Start the whole platform: web server, Celery worker and Celery beat.
 
-Embedded (no REDIS_URL): one supervised process; the worker (solo pool) and beat run on threads
-beside the web server, sharing the in-memory broker and channel layer. With REDIS_URL: three child
-processes, and a fourth, ``kite_ticker`` (live ticks), when OPTRADING_KITE_TICKER is on; a child that
-dies is restarted, after 1 s and then doubling delays while it keeps dying. Ctrl-C (or SIGTERM) stops
-everything this command started.
+Embedded (no REDIS_URL): one supervised process; uvicorn serves HTTP and websockets, the worker (solo pool)
+and beat run on threads beside it, sharing the in-memory broker and channel layer. With REDIS_URL: HTTP on
+gunicorn's sync workers (``--port``), websockets on uvicorn (``--ws-port``, default the next port, with a
+database pool of its own), the worker and beat as child processes, and ``kite_ticker`` (live ticks) when
+OPTRADING_KITE_TICKER is on. HTTP under ASGI runs each request's database work in a thread of its own,
+so persistent connections pile up and Django's ASGI path costs several times the WSGI one: the benchmarks
+(docs/benchmarks.md) measured both. A child that dies is restarted, after 1 s and then doubling delays while
+it keeps dying. Ctrl-C (or SIGTERM) stops everything this command started.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--ws-port", type=int, default=0, help="Websocket server port (Redis mode; default --port + 1)."
+        )
         parser.add_argument("--setup", action="store_true", help="Migrate, load data and create an admin first.")
         parser.add_argument("--no-worker", action="store_true", help="Web server only.")
 
@@ -51,7 +57,8 @@ class Command(BaseCommand):
         if settings.EMBEDDED:
             self._run_embedded(options["host"], options["port"], worker=not options["no_worker"])
         else:
-            self._run_processes(options["host"], options["port"], worker=not options["no_worker"])
+            ws_port = options["ws_port"] or options["port"] + 1
+            self._run_processes(options["host"], options["port"], ws_port, worker=not options["no_worker"])
 
     # --- one process ------------------------------------------------------------------------
     def _run_embedded(self, host: str, port: int, *, worker: bool) -> None:
@@ -114,8 +121,10 @@ class Command(BaseCommand):
             raise CommandError(f"the web server could not start on {host}:{port} (is the port in use?)")
 
     # --- separate processes -----------------------------------------------------------------
-    def _run_processes(self, host: str, port: int, *, worker: bool) -> None:
-        commands = process_commands(host=host, port=port, worker=worker, ticker=settings.OPTRADING_KITE_TICKER)
+    def _run_processes(self, host: str, port: int, ws_port: int, *, worker: bool) -> None:
+        commands = process_commands(
+            host=host, port=port, ws_port=ws_port, worker=worker, ticker=settings.OPTRADING_KITE_TICKER
+        )
         env = os.environ.copy()
         # One metrics directory for all processes, so /metrics on the web process also reports
         # what the worker counted (prometheus_client multiprocess mode); emptied at each start.
@@ -133,7 +142,9 @@ class Command(BaseCommand):
 
         def start(name: str) -> None:
             # Own process groups: the children stop when we tell them, in order, not all at once.
-            children[name] = subprocess.Popen(commands[name], env=env, start_new_session=True)
+            children[name] = subprocess.Popen(
+                commands[name], env=env | process_env(name, ws_port=ws_port), start_new_session=True
+            )
             restarts[name].started(time.monotonic())
             self.stdout.write(f"started {name} (pid {children[name].pid})")
             self.stdout.flush()
@@ -196,12 +207,39 @@ class Backoff:
         return delay
 
 
-def process_commands(*, host: str, port: int, worker: bool, ticker: bool) -> dict[str, list[str]]:
-    """The child processes of Redis mode: web, and unless ``worker`` is off, the Celery worker and beat;
-    with ``ticker``, ``kite_ticker`` too (its own process: KiteTicker needs Twisted's reactor)."""
+def process_env(name: str, *, ws_port: int) -> dict[str, str]:
+    """What one child's environment adds: the pages learn the websocket port; the websocket server gets a
+    database pool (bounded connections) unless one is configured."""
+    if name == "web":
+        return {"OPTRADING_WS_PORT": str(settings.OPTRADING_WS_PORT or ws_port)}
+    if name == "ws":
+        return {"DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE") or str(WS_POOL_SIZE)}
+    return {}
+
+
+WS_POOL_SIZE = 4
+"""Database connections of the websocket server (consumers' reads run on one thread; the rest is headroom)."""
+
+
+def process_commands(*, host: str, port: int, ws_port: int, worker: bool, ticker: bool) -> dict[str, list[str]]:
+    """The child processes of Redis mode: web (HTTP, gunicorn) and ws (websockets, uvicorn), and unless
+    ``worker`` is off, the Celery worker and beat; with ``ticker``, ``kite_ticker`` too (its own process:
+    KiteTicker needs Twisted's reactor)."""
     python = sys.executable
     commands = {
-        "web": [python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(port)],
+        "web": [
+            python,
+            "-m",
+            "gunicorn",
+            "optrading.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(settings.OPTRADING_WEB_WORKERS),
+            "--worker-class",
+            "sync",
+        ],
+        "ws": [python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(ws_port)],
     }
     if worker:
         commands["worker"] = [
