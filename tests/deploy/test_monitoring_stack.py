@@ -32,7 +32,7 @@ def test_the_monitoring_profile_starts_prometheus_and_grafana_with_our_files() -
             if source.startswith("./"):
                 assert (ROOT / source).exists(), volume
     assert {"prometheus", "grafana", "pgdata"} <= set(compose["volumes"])
-    assert "notifications" in " ".join(services["worker"]["command"])
+    assert "notifications" in " ".join(services["worker-notifications"]["command"])
     assert services["watchdog"]["command"] == ["python", "manage.py", "watchdog"]
 
 

@@ -118,7 +118,8 @@ def _health_database(url: str) -> str:
             body = reply.read()
     except urllib.error.HTTPError as error:  # 503 without a recent collection: the body still says
         body = error.read()
-    return str(json.loads(body)["database"])
+    components = {c["name"]: c["status"] for c in json.loads(body)["components"]}
+    return str(components["database"])
 
 
 def _hammer(urls: list[str]) -> tuple[int, int]:
