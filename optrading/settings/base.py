@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -122,6 +123,13 @@ else:
             "max_size": DATABASE_POOL_MAX_SIZE,
             "timeout": 10,
         }
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    # A read replica for the API's and the pages' reads (safe methods only; apps.core.replicas).
+    DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    for _option in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][_option] = DATABASES["default"].get(_option, 0)
+DATABASE_ROUTERS = ["apps.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
