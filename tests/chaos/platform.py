@@ -58,10 +58,10 @@ class Platform:
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
-    def start_worker(self) -> None:
+    def start_worker(self, name: str = "worker", *, queues: str = "celery,collection,analytics,notifications") -> None:
         python = sys.executable
-        command = [python, "-m", "celery", "-A", "optrading", "worker", "-Q", "celery,collection,analytics"]
-        self._start("worker", [*command, "--concurrency", "2", "--loglevel", "INFO", "-n", "chaos@%h"])
+        command = [python, "-m", "celery", "-A", "optrading", "worker", "-Q", queues]
+        self._start(name, [*command, "--concurrency", "2", "--loglevel", "INFO", "-n", f"{name}@%h"])
 
     def start_beat(self) -> None:
         scheduler = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -162,3 +162,19 @@ def test_the_same_collect_task_delivered_twice_never_stores_a_minute_twice(platf
     assert 1 <= len(added) <= 6
     figures = _figures(platform, "the same collect task delivered twice (x3)", None)
     assert (figures.lost, figures.duplicated, figures.half_written) == (0, 0, 0), figures
+
+
+def test_several_collection_workers_collect_each_minute_once(platform: Platform) -> None:
+    for index in (2, 3):  # three workers on the collection queue, beside the first one's other queues
+        platform.start_worker(f"collector{index}", queues="collection")
+    platform.wait_for_minutes(12)
+    platform.kill("beat")
+    time.sleep(3)
+
+    stored_by = platform.query(
+        "SELECT minute, count(*) FILTER (WHERE quotes_stored > 0) FROM marketdata_collectionrun "
+        "WHERE minute IS NOT NULL GROUP BY minute"
+    )
+    assert stored_by and all(n == 1 for _, n in stored_by)  # every minute by exactly one run
+    figures = _figures(platform, "three collection workers at once", None)
+    assert (figures.lost, figures.duplicated, figures.half_written) == (0, 0, 0), figures
