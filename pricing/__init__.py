@@ -18,7 +18,7 @@ from pricing.forward import (
 )
 from pricing.implied_vol import REASONS, implied_volatility, implied_volatility_with_reason
 from pricing.iv_rank import iv_percentile, iv_rank
-from pricing.vix import VixChain, VixResult, VixTerm, india_vix, vix_term
+from pricing.vix import VixChain, VixResult, VixSettled, VixTerm, india_vix, vix_from_terms, vix_term
 from pricing.year_fraction import MINUTES_PER_YEAR, year_fraction_minutes
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "REASONS",
     "VixChain",
     "VixResult",
+    "VixSettled",
     "VixTerm",
     "atm_iv",
     "atm_strike",
@@ -43,6 +44,7 @@ __all__ = [
     "parity_forward",
     "resolve_forward",
     "usable_price",
+    "vix_from_terms",
     "vix_term",
     "year_fraction_minutes",
 ]

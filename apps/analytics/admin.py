@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.analytics.models import AnalyticsCursor, ChainSnapshot, VolatilitySnapshot
+from apps.analytics.models import AnalyticsCursor, ChainSnapshot, IndiaVixClose, VolatilitySnapshot
 from apps.core.admin_mixins import ReadOnlyAdmin
 
 
@@ -30,10 +30,16 @@ class ChainSnapshotAdmin(ReadOnlyAdmin):
 
 @admin.register(VolatilitySnapshot)
 class VolatilitySnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["minute", "underlying", "cm30_iv", "our_vix", "vix"]
-    list_filter = ["underlying"]
+    list_display = ["minute", "underlying", "cm30_iv", "our_vix", "our_vix_reason", "vix"]
+    list_filter = ["underlying", "our_vix_reason"]
     date_hierarchy = "minute"
     list_select_related = ["underlying"]
+
+
+@admin.register(IndiaVixClose)
+class IndiaVixCloseAdmin(ReadOnlyAdmin):
+    list_display = ["date", "open", "high", "low", "close", "source", "imported_at"]
+    date_hierarchy = "date"
 
 
 @admin.register(AnalyticsCursor)

@@ -1,5 +1,6 @@
 """Stored analytics: one ChainSnapshot per underlying x expiry x minute, one VolatilitySnapshot per underlying x minute,
-and the per-underlying cursor that makes analytics runs incremental.
+the per-underlying cursor that makes analytics runs incremental, and NSE's published India VIX closes that our
+India-VIX-style index is checked against.
 
 Per-quote results (IV, greeks, flags, build-up) live on marketdata.OptionQuote itself.
 """
@@ -77,6 +78,17 @@ class ChainSnapshot(models.Model):
         return f"{self.underlying_id} {self.expiry} @{self.minute:%Y-%m-%d %H:%M}"
 
 
+class OurVixReason(models.TextChoices):
+    """Why a snapshot has no India-VIX-style index (docs/analytics.md "Our VIX"): never a number it cannot support."""
+
+    MONTHLY_MISSING = "monthly_missing", "A monthly chain the method needs is not in the snapshot"
+    ATM_SCOPE = "atm_scope", "Only the strikes around the ATM were collected; the method needs the whole chain"
+    WINGS_NOT_COLLECTED = "wings_not_collected", "A wing was not collected out to two consecutive zero bids"
+    NO_QUOTES = "no_quotes", "Too few usable quotes (none at K0, or fewer than two strikes)"
+    NOT_COMPUTABLE = "not_computable", "The method gives no real value (negative total variance)"
+    LEGACY = "legacy", "Stored by the earlier, unchecked method; analyse the minute again"
+
+
 class VolatilitySnapshot(models.Model):
     """Per underlying x minute: the constant-maturity 30-day ATM IV and our India-VIX-style index."""
 
@@ -84,7 +96,20 @@ class VolatilitySnapshot(models.Model):
     underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="volatility_snapshots")
     cm30_iv = models.FloatField(null=True, blank=True, help_text="30-day ATM IV (total-variance interpolation).")
     our_vix = models.FloatField(
-        null=True, blank=True, help_text="Ours: the India VIX white-paper method on the collected monthly chains."
+        null=True,
+        blank=True,
+        help_text="Ours: the India VIX white-paper method on the snapshot's monthly chains; empty with a reason.",
+    )
+    our_vix_reason = models.CharField(
+        max_length=24, choices=OurVixReason.choices, blank=True, help_text="Why our_vix is empty (blank when set)."
+    )
+    our_vix_note = models.CharField(
+        max_length=300, blank=True, help_text="The expiries used, or exactly what the snapshot lacks."
+    )
+    our_vix_terms = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per term (near, next): expiry, minutes, forward and its source, K0, strikes used, variance.",
     )
     vix = models.FloatField(null=True, blank=True, help_text="Published India VIX at this minute, when collected.")
 
@@ -92,11 +117,41 @@ class VolatilitySnapshot(models.Model):
         ordering = ["-minute", "underlying_id"]
         constraints = [
             models.UniqueConstraint(fields=["underlying", "minute"], name="volatilitysnapshot_unique_minute"),
+            models.CheckConstraint(
+                condition=(models.Q(our_vix__isnull=False) & models.Q(our_vix_reason=""))
+                | (models.Q(our_vix__isnull=True) & ~models.Q(our_vix_reason="")),
+                name="volatilitysnapshot_our_vix_or_reason",
+            ),
         ]
         indexes = [models.Index(fields=["underlying", "minute"], name="volatilitysnap_underlying_min")]
 
     def __str__(self) -> str:
         return f"{self.underlying_id}@{self.minute:%Y-%m-%d %H:%M}"
+
+
+class IndiaVixClose(models.Model):
+    """NSE's published India VIX of one session (its daily history), imported with ``import_india_vix``."""
+
+    date = models.DateField(help_text="Trade date (IST).")
+    open = models.FloatField()
+    high = models.FloatField()
+    low = models.FloatField()
+    close = models.FloatField()
+    source = models.CharField(max_length=255, help_text="Name of the file it was imported from.")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["date"], name="indiavixclose_unique_date"),
+            models.CheckConstraint(
+                condition=models.Q(low__gt=0, low__lte=models.F("close"), close__lte=models.F("high")),
+                name="indiavixclose_close_within_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"India VIX {self.date}: {self.close}"
 
 
 class AnalyticsCursor(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.analytics.models import ForwardSource
+from apps.analytics.models import ForwardSource, OurVixReason
 from apps.api.serializers import LegSerializer
 
 
@@ -248,8 +248,21 @@ class VixCorrelationSerializer(serializers.Serializer):
 class _VolatilityPoint(serializers.Serializer):
     minute = serializers.DateTimeField()
     cm30_atm_iv = serializers.FloatField(allow_null=True)
-    our_vix = serializers.FloatField(allow_null=True)
-    india_vix = serializers.FloatField(allow_null=True)
+    our_vix = serializers.FloatField(
+        allow_null=True,
+        help_text="Ours (India VIX white-paper method, in points): null when the snapshot cannot support it, "
+        "our_vix_reason then says why.",
+    )
+    our_vix_reason = serializers.ChoiceField(
+        choices=OurVixReason.choices,
+        allow_null=True,
+        help_text="Why our_vix is null; null when it is a number. "
+        + "; ".join(f"{choice.value}: {choice.label}" for choice in OurVixReason),
+    )
+    our_vix_note = serializers.CharField(
+        allow_blank=True, help_text="The expiries used, or exactly what the snapshot lacks (e.g. a missing monthly)."
+    )
+    india_vix = serializers.FloatField(allow_null=True, help_text="Published India VIX collected at that minute.")
 
 
 class VolatilitySerializer(serializers.Serializer):

@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from apps.analytics import selectors as analytics
 from apps.analytics.selectors.chain import ChainSummary, GammaExposure, IvSmile, OiByStrike
-from apps.analytics.selectors.history import History, Overlay
+from apps.analytics.selectors.history import History, Overlay, VolatilitySeries
+from apps.analytics.selectors.volatility import OurVixReading
 from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
 from apps.brokers.selectors import auth_status_get
@@ -92,6 +93,9 @@ class ChartsData(TypedDict):
     overlay: Overlay | None
     pcr_oi: History | None
     max_pain: History | None
+    our_vix: OurVixReading | None
+    """Our India-VIX-style index at the summary's minute, or the reason it is absent."""
+    volatility: VolatilitySeries | None
 
 
 def _charts_data(*, underlying: Underlying, bucket: str) -> ChartsData | None:
@@ -109,6 +113,8 @@ def _charts_data(*, underlying: Underlying, bucket: str) -> ChartsData | None:
         overlay=_or_none(analytics.overlay, **point),
         pcr_oi=_or_none(analytics.history, field="pcr_oi", start=start, end=end, **point),
         max_pain=_or_none(analytics.history, field="max_pain", start=start, end=end, **point),
+        our_vix=_or_none(analytics.our_vix_at, underlying=underlying, at=datetime.fromisoformat(summary["minute"])),
+        volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=end),
     )
 
 

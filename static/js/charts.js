@@ -73,5 +73,32 @@
     series: [{ name: "GEX", type: "bar", data: g.strikes.map((s) => ({ value: s.gex, itemStyle: { color: s.gex >= 0 ? "#0a7f3f" : "#c0362c" } })) }],
   });
 
+  // Our index is drawn only where it is a number; where the snapshot could not support it the line breaks and
+  // the tooltip says why (never a made-up value).
+  const vol = data.volatility;
+  const few = vol && vol.points.length < 30;  // an end-of-day archive has one point a day: show the dots
+  const hasVix = vol && vol.points.some((p) => p.our_vix !== null || p.india_vix !== null || p.cm30_atm_iv !== null);
+  draw("chart-vix", hasVix && {
+    legend: { data: [vol.our_vix_label, "India VIX", "30-day ATM IV"] },
+    tooltip: {
+      trigger: "axis",
+      formatter: (items) => {
+        const p = vol.points[items[0].dataIndex];
+        const ours = p.our_vix !== null ? p.our_vix.toFixed(2) : "not computed (" + p.our_vix_reason + ": " + p.our_vix_note + ")";
+        const nse = p.india_vix !== null ? p.india_vix.toFixed(2) : "—";
+        const cm30 = p.cm30_atm_iv !== null ? (p.cm30_atm_iv * 100).toFixed(2) : "—";
+        return ist(p.minute) + "<br>ours: " + ours + "<br>India VIX: " + nse + "<br>30-day ATM IV: " + cm30;
+      },
+    },
+    xAxis: { type: "category", data: vol.points.map((p) => ist(p.minute)) },
+    yAxis: { type: "value", scale: true, name: "vol points" },
+    series: [
+      { name: vol.our_vix_label, type: "line", showSymbol: few, connectNulls: false, lineStyle: { width: 3 }, data: vol.points.map((p) => p.our_vix) },
+      { name: "India VIX", type: "line", showSymbol: few, data: vol.points.map((p) => p.india_vix) },
+      { name: "30-day ATM IV", type: "line", showSymbol: few, lineStyle: { type: "dashed" },
+        data: vol.points.map((p) => (p.cm30_atm_iv === null ? null : +(p.cm30_atm_iv * 100).toFixed(2))) },
+    ],
+  });
+
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();

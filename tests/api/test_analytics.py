@@ -12,6 +12,8 @@ from apps.collection.services.instruments import instruments_sync
 from apps.market.clock import to_ist
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionRun
+from apps.marketdata.services.bhavcopy import bhavcopy_import
+from tests.exchange_files import FO_BHAVCOPY
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/analytics/NIFTY"
@@ -142,3 +144,22 @@ def test_it_answers_404_for_an_unknown_symbol(api, archived_chain) -> None:
 @pytest.mark.parametrize("name", [*CHAIN_ENDPOINTS, "price-toggle", "overlay", "history", "iv-rank", "volatility"])
 def test_it_refuses_anonymous_clients(anon, name) -> None:
     assert anon.get(f"{BASE}/{name}").status_code == 401
+
+
+def test_it_gives_the_reason_instead_of_our_vix_where_the_snapshot_cannot_support_it(api, analysed) -> None:
+    day = to_ist(analysed[0].minute).date().isoformat()
+    points = api.get(f"{BASE}/volatility", {"from": day, "to": day}).json()["points"]
+    assert points and {(p["our_vix"], p["our_vix_reason"]) for p in points} == {(None, "atm_scope")}
+    assert points[0]["our_vix_note"].startswith("only 5 strikes of ")  # the default ATM +/- 2 scope
+
+
+def test_it_serves_our_vix_of_an_end_of_day_snapshot(api) -> None:
+    underlyings_load()
+    bhavcopy_import(path=FO_BHAVCOPY / "NIFTY_20260327.csv")
+    analytics_compute()
+    body = api.get(f"{BASE}/volatility", {"from": "2026-03-27", "to": "2026-03-27T23:59"}).json()
+    assert body["our_vix_label"] == "optrading India-VIX-style (ours)"
+    [point] = body["points"]
+    assert point["our_vix"] == pytest.approx(26.40, abs=0.005)
+    assert point["our_vix_reason"] is None
+    assert point["our_vix_note"].startswith("2026-04-28 and 2026-05-26 (rolled")

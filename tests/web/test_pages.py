@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from apps.analytics.models import ChainSnapshot
+from apps.analytics.models import ChainSnapshot, OurVixReason, VolatilitySnapshot
 from apps.brokers.models import BrokerSession, SessionStatus
 from apps.marketdata.models import CollectionRun, CollectionStatus
 from apps.monitoring.models import ErrorEvent
@@ -193,3 +193,48 @@ def test_it_shows_the_kite_session_and_links_to_the_kite_login(trader: Client, s
     assert "A Trader (AB1234)" in html
     assert "expires 28 Mar 2099 06:00 IST" in html
     assert "never-shown" not in html
+
+
+def _chart_snapshot(nifty) -> None:
+    ChainSnapshot.objects.create(
+        underlying=nifty,
+        minute=MINUTE_1,
+        expiry=WEEKLY,
+        expiry_bucket="this_week",
+        t_years=3 / 365,
+        spot=22819.6,
+        forward=22839.6,
+        forward_source="parity",
+    )
+
+
+def test_it_shows_our_vix_beside_india_vix_on_the_charts(trader: Client) -> None:
+    nifty = underlying_create()
+    _chart_snapshot(nifty)
+    VolatilitySnapshot.objects.create(
+        underlying=nifty, minute=MINUTE_1, our_vix=26.398, our_vix_note="2026-04-28 and 2026-05-26", vix=26.8
+    )
+    html = trader.get("/charts/?symbol=NIFTY").content.decode()
+    assert "<b>26.40</b><span>Our VIX (ours)</span>" in html
+    assert "<b>26.80</b><span>India VIX (NSE)</span>" in html
+    assert "ours, not NSE's): 2026-04-28 and 2026-05-26." in html
+    assert 'id="chart-vix"' in html and '"our_vix": 26.398' in html
+
+
+def test_it_shows_why_our_vix_is_absent_instead_of_a_number(trader: Client) -> None:
+    nifty = underlying_create()
+    _chart_snapshot(nifty)
+    VolatilitySnapshot.objects.create(
+        underlying=nifty,
+        minute=MINUTE_1,
+        our_vix=None,
+        our_vix_reason=OurVixReason.ATM_SCOPE,
+        our_vix_note="only 5 strikes of 2026-03-30 were collected (22700-22900); set OPTRADING_CHAIN_SCOPE=full",
+    )
+    html = trader.get("/charts/?symbol=NIFTY").content.decode()
+    assert "<b>—</b><span>Our VIX (ours)</span>" in html
+    assert (
+        "not computed for this minute: Only the strikes around the ATM were collected; the method needs the whole "
+        "chain (only 5 strikes of 2026-03-30 were collected (22700-22900); set OPTRADING_CHAIN_SCOPE=full)."
+    ) in html
+    assert '"our_vix_reason": "atm_scope"' in html

@@ -14,6 +14,7 @@ from apps.analytics.selectors.history import (
     volatility_series,
 )
 from apps.analytics.selectors.toggle import price_toggle
+from apps.analytics.selectors.volatility import our_vix_at
 
 __all__ = [
     "chain_greeks",
@@ -25,6 +26,7 @@ __all__ = [
     "iv_smile",
     "iv_surface",
     "oi_by_strike",
+    "our_vix_at",
     "overlay",
     "price_toggle",
     "vix_correlation",

@@ -368,6 +368,9 @@ class VolatilityPoint(TypedDict):
     minute: str
     cm30_atm_iv: float | None
     our_vix: float | None
+    our_vix_reason: str | None
+    """Why ``our_vix`` is None (an OurVixReason value); None when it is a number."""
+    our_vix_note: str
     india_vix: float | None
 
 
@@ -381,15 +384,24 @@ OUR_VIX_LABEL = "optrading India-VIX-style (ours)"
 
 
 def volatility_series(*, underlying: Underlying | str, start: datetime, end: datetime) -> VolatilitySeries:
-    """The stored per-minute 30-day ATM IV, our India-VIX-style index (labelled ours) and the published VIX."""
+    """The stored per-minute 30-day ATM IV, our India-VIX-style index (labelled ours, or the reason it is absent)
+    and the published VIX."""
     found = underlying_resolve(underlying)
     _range_validate(start, end)
     rows = VolatilitySnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
+    fields = ("minute", "cm30_iv", "our_vix", "our_vix_reason", "our_vix_note", "vix")
     return VolatilitySeries(
         symbol=found.symbol,
         our_vix_label=OUR_VIX_LABEL,
         points=[
-            VolatilityPoint(minute=iso(m), cm30_atm_iv=cm30, our_vix=ours, india_vix=vix)
-            for m, cm30, ours, vix in rows.values_list("minute", "cm30_iv", "our_vix", "vix")
+            VolatilityPoint(
+                minute=iso(m),
+                cm30_atm_iv=cm30,
+                our_vix=ours,
+                our_vix_reason=reason or None,
+                our_vix_note=note,
+                india_vix=vix,
+            )
+            for m, cm30, ours, reason, note, vix in rows.values_list(*fields)
         ],
     )

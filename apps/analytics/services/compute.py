@@ -80,7 +80,9 @@ def _snapshots_write(
     return snapshots
 
 
-def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: str | None = None) -> int:
+def analytics_compute_minute(
+    *, underlying_id: int, minute: datetime, exchange: str | None = None, symbol: str | None = None
+) -> int:
     """Analyse every option row of the underlying at ``minute`` and store the chain snapshots.
 
     Safe to repeat (rows are updated, snapshots upserted). Returns the number of option rows analysed.
@@ -89,8 +91,8 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
     frame = frame_load(underlying_id=underlying_id, minute=minute)
     if not len(frame):
         return 0
-    if exchange is None:
-        exchange = Underlying.objects.values_list("exchange", flat=True).get(pk=underlying_id)
+    if exchange is None or symbol is None:
+        symbol, exchange = Underlying.objects.values_list("symbol", "exchange").get(pk=underlying_id)
     underlying_quote = UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute=minute).first()
     spot = underlying_quote.spot if underlying_quote else float(np.nanmedian(frame.spot))
     # The archive keeps one future per minute, the nearest: a later expiry with no strike that qualifies for
@@ -114,7 +116,9 @@ def analytics_compute_minute(*, underlying_id: int, minute: datetime, exchange: 
             results=results,
             snapshots=snapshots,
             underlying_id=underlying_id,
+            symbol=symbol,
             rate=rate,
+            futures=futures,
             vix=underlying_quote.vix if underlying_quote else None,
         )
         transaction.on_commit(
@@ -154,7 +158,9 @@ def analytics_compute(
                 locked = AnalyticsCursor.objects.select_for_update().get(pk=cursor.pk)
                 if locked.last_minute is not None and locked.last_minute >= minute:
                     continue
-                analytics_compute_minute(underlying_id=underlying.id, minute=minute, exchange=underlying.exchange)
+                analytics_compute_minute(
+                    underlying_id=underlying.id, minute=minute, exchange=underlying.exchange, symbol=underlying.symbol
+                )
                 locked.last_minute = minute
                 locked.save(update_fields=["last_minute", "updated_at"])
             processed += 1
