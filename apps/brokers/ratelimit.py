@@ -61,7 +61,7 @@ class RedisTokenBucket(RateLimiter):
         namespace: str,
         rates: dict[str, float] | None = None,
         capacity: float = 1.0,
-        safety: float = 0.95,
+        safety: float = 0.9,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.client = client
