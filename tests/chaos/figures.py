@@ -24,6 +24,8 @@ class Figures:
     duplicated: int
     half_written: int
     seconds_to_resume: float | None
+    supervisor_restarts: int = 0
+    """Processes that exited by themselves during the fault and were started again by their supervisor."""
 
     def record(self) -> Figures:
         FIGURES.parent.mkdir(parents=True, exist_ok=True)
@@ -34,7 +36,13 @@ class Figures:
 
 
 def archive_figures(
-    *, url: str, fault: str, expected: list[datetime], planned: dict[int, int], seconds_to_resume: float | None
+    *,
+    url: str,
+    fault: str,
+    expected: list[datetime],
+    planned: dict[int, int],
+    seconds_to_resume: float | None,
+    supervisor_restarts: int = 0,
 ) -> Figures:
     """Read the archive at ``url``: per expected minute, every underlying of ``planned`` either has its spot row
     and exactly its planned option rows, or nothing at all; anything else is half-written."""
@@ -68,4 +76,5 @@ def archive_figures(
         duplicated=int(doubled[0] if doubled else 0),
         half_written=wrong + int(orphans[0] if orphans else 0),
         seconds_to_resume=None if seconds_to_resume is None else round(seconds_to_resume, 1),
+        supervisor_restarts=supervisor_restarts,
     ).record()

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Platform:
-    """Worker, beat and web of one platform on ``pg`` and ``redis``, collecting the simulated market."""
+    """Worker, beat and web of one platform on ``pg`` and ``redis``, collecting the simulated market.
+
+    Each process runs under a supervisor, as in every deployment (runplatform's restart with backoff, compose's
+    ``restart: unless-stopped``, Kubernetes' restartPolicy): a process that exits by itself is started again
+    after a second and counted in ``restarts``. A process the test kills stays down until the test starts it."""
 
     def __init__(self, *, pg: OwnPostgres, redis: OwnRedis, database: str, log_dir: Path, **settings: str) -> None:
         self.pg, self.redis = pg, redis
@@ -43,6 +48,11 @@ class Platform:
             **settings,
         )
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.restarts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._supervisor = threading.Thread(target=self._supervise, name="chaos-supervisor", daemon=True)
 
     def manage(self, *args: str) -> None:
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True)
@@ -54,9 +64,25 @@ class Platform:
 
     def _start(self, name: str, command: list[str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with self._lock:
+            self.commands[name] = command
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.5):
+            with self._lock:
+                exited = [name for name, process in self.processes.items() if process.poll() is not None]
+            for name in exited:
+                if self._stopping.wait(1.0):
+                    return
+                with self._lock:
+                    if name not in self.processes or self.processes[name].poll() is None:
+                        continue  # killed by the test meanwhile, or already replaced
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    command = self.commands[name]
+                self._start(name, command)
 
     def start_worker(self, name: str = "worker", *, queues: str = "celery,collection,analytics,notifications") -> None:
         python = sys.executable
@@ -79,16 +105,21 @@ class Platform:
         self.start_worker()
         self.start_beat()
         self.start_web()
+        self._supervisor.start()
         return self
 
     def kill(self, name: str) -> None:
         """SIGKILL the process and its children (a worker's pool), as an OOM killer or a crash would."""
-        process = self.processes.pop(name)
+        with self._lock:
+            process = self.processes.pop(name)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._supervisor.is_alive():
+            self._supervisor.join(timeout=5)
         for name in list(self.processes):
             process = self.processes[name]
             with contextlib.suppress(ProcessLookupError):

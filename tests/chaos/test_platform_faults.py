@@ -66,6 +66,7 @@ def _figures(platform: Platform, fault: str, resumed: float | None) -> Figures:
         expected=_expected(minutes),
         planned=platform.planned(),
         seconds_to_resume=resumed,
+        supervisor_restarts=sum(platform.restarts.values()),
     )
 
 
