@@ -8,7 +8,7 @@ STAMP_RUN := $(VENV)/.installed-runtime
 STAMP_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test chaos lint format migrate bench clean
+.PHONY: help run test chaos live lint format migrate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,10 +29,13 @@ run: $(STAMP_RUN) ## Install, set up and start the whole platform on http://127.
 	$(PY) manage.py runplatform --setup
 
 test: $(STAMP_DEV) ## Run the test suite against real PostgreSQL and Redis (the fault tests are `make chaos`)
-	$(PY) -m pytest -m "not chaos" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not chaos and not live" $(PYTEST_ARGS)
 
 chaos: $(STAMP_DEV) ## Fault tests: kill and restart workers, Redis and PostgreSQL of their own (figures: var/chaos/)
 	$(PY) -m pytest -m chaos tests/chaos $(PYTEST_ARGS)
+
+live: $(STAMP_DEV) ## Read-only checks against the real Kite API (needs KITE_API_KEY, KITE_API_SECRET, KITE_ACCESS_TOKEN)
+	$(PY) -m pytest -m live tests/brokers/kite/test_live.py $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV) ## ruff (lint + format check), mypy and the import contract (the layers)
 	$(VENV)/bin/ruff check .
