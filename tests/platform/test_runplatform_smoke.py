@@ -1,13 +1,16 @@
-"""Start the real platform as `make run` does, watch quotes arrive over HTTP, stop it cleanly."""
+"""Start the real platform as `make run` does, watch quotes arrive over HTTP and its processes' heartbeats turn
+healthy, kill its worker (in process mode) and see it restarted, stop it cleanly."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from apps.marketdata.models import OptionQuote
+from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote
 from tests.support import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -57,6 +60,8 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
         DATABASE_URL=database_url(),
         DJANGO_SECRET_KEY="smoke-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         OPTRADING_COLLECT_INTERVAL="1",
+        OPTRADING_HEARTBEAT_SECONDS="2",
+        OPTRADING_WATCHDOG_SECONDS="2",
         OPTRADING_BROKER="simulated",
     )
     if request.param == "redis":
@@ -84,31 +89,77 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
         proc.wait()
 
 
+class Output:
+    """The platform's output, read as it comes (a thread), so a test can wait for a line."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc, self.lines = proc, list[str]()
+        threading.Thread(target=lambda: self.lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = 60.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if found := re.search(pattern, line):
+                    return found
+            assert self.proc.poll() is None, self.text[-3000:]
+            time.sleep(0.1)
+        raise AssertionError(f"no {pattern!r} in:\n" + self.text[-3000:])
+
+
+def _successful_runs() -> int:
+    return CollectionRun.objects.filter(status=CollectionStatus.SUCCESS).count()
+
+
 def test_it_serves_collected_quotes_and_stops_cleanly(platform: tuple[subprocess.Popen[str], int]) -> None:
     proc, port = platform
+    output = Output(proc)
     deadline = time.monotonic() + 90
     health: dict = {}
+    statuses: dict[str, str] = {}
     while time.monotonic() < deadline and proc.poll() is None:
         health = _health(port)
-        if _collection(health).get("last_run_status") == "success":
+        statuses = {c["name"]: c["status"] for c in health.get("components", [])}
+        collected = _collection(health).get("last_run_status") == "success"
+        if collected and statuses.get("worker") == statuses.get("beat") == "ok":
             break
         time.sleep(0.5)
     assert _collection(health).get("last_run_status") == "success", (health, proc.poll())
-    assert {c["name"]: c["status"] for c in health["components"]}["database"] == "ok"
+    # Worker and beat write their heartbeats (every 2 s here), so health sees both processes alive.
+    assert (statuses["database"], statuses["worker"], statuses["beat"]) == ("ok", "ok", "ok"), health
     assert OptionQuote.objects.filter(underlying__symbol="NIFTY").exists()
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as reply:
         assert reply.status == 200
 
+    if "(redis mode" in output.text:
+        # A worker that dies is restarted with backoff, and collection goes on: not the end of the platform.
+        first = int(output.wait_for(r"started worker \(pid (\d+)\)").group(1))
+        os.killpg(first, signal.SIGKILL)
+        killed_at, runs = time.monotonic(), _successful_runs()
+        output.wait_for(r"worker exited with status -9; restarting it in 1 s")
+        second = int(output.wait_for(rf"started worker \(pid (?!{first}\))(\d+)\)").group(1))
+        assert second != first
+        while _successful_runs() <= runs:
+            assert time.monotonic() - killed_at < 90, output.text[-3000:]
+            time.sleep(0.2)
+    connection.close()
+
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    output, _ = proc.communicate(timeout=40)
-    assert proc.returncode == 0, output[-3000:]
-    assert "optrading stopped" in output
-    assert "admin user created" in output
-    if "(redis mode" in output:
-        assert "started ticker (pid" in output and "waiting for a Kite login" in output
+    proc.wait(timeout=40)
+    time.sleep(0.2)  # the reader thread takes the last lines
+    text = output.text
+    assert proc.returncode == 0, text[-3000:]
+    assert "optrading stopped" in text
+    assert "admin user created" in text
+    if "(redis mode" in text:
+        assert "started ticker (pid" in text and "waiting for a Kite login" in text
     # Nothing it started is left behind: no child process, and the port is free again.
-    for pid in [int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in output.splitlines() if "(pid " in line]:
+    for pid in [int(line.rsplit("pid ", 1)[1].rstrip(")\n")) for line in text.splitlines() if "(pid " in line]:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     with socket.socket() as s:
