@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from apps.platform.management.commands.runplatform import Backoff
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_restart_delay_doubles_while_a_child_keeps_dying_and_resets_once_it_stays_up() -> None:
