@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from apps.api import params
 from apps.api.serializers import ErrorSerializer
+from apps.archive.selectors import archived_day_check
 from apps.core.errors import ApplicationError
 from apps.market.clock import IST
 from apps.marketdata import legs
@@ -81,10 +82,12 @@ class QuotesCsvApi(_ExportApi):
                 OpenApiTypes.STR, description="CSV; columns: " + ", ".join(QUOTE_COLUMNS)
             ),
             400: ErrorSerializer,
+            410: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         day = params.parse_required_date(request.query_params, "date")
+        archived_day_check(day)
         rows = (_quote_row(row) for row in quote_export_rows(day=day))
         return _csv_response(QUOTE_COLUMNS, rows, filename=f"quotes_{day.isoformat()}.csv")
 
@@ -97,10 +100,12 @@ class QuotesParquetApi(_ExportApi):
         responses={
             (200, "application/vnd.apache.parquet"): OpenApiResponse(OpenApiTypes.BINARY, description="Parquet"),
             400: ErrorSerializer,
+            410: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> FileResponse:
         day = params.parse_required_date(request.query_params, "date")
+        archived_day_check(day)
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
         _write_parquet(spool, (_quote_row(row) for row in quote_export_rows(day=day)))
         spool.seek(0)
@@ -126,10 +131,12 @@ class ChainCsvApi(_ExportApi):
             ),
             400: ErrorSerializer,
             404: ErrorSerializer,
+            410: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         day = params.parse_required_date(request.query_params, "date")
+        archived_day_check(day)
         symbol = request.query_params.get("symbol", "")
         if not symbol:
             raise ApplicationError("symbol is required, e.g. symbol=NIFTY.")
