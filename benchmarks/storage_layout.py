@@ -63,6 +63,29 @@ def _stats(cursor: Any, table: str) -> dict[str, Any]:
             "hot_updated": hot, "dead_tuples": dead}  # fmt: skip
 
 
+def _parquet_size(cursor: Any, table: str) -> int:
+    """Bytes of the table as archive_partitions writes a day: zstd Parquet, one version per row, id order."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cursor.execute(
+        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = %s::regclass "
+        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        [table],
+    )
+    columns = cursor.fetchall()
+    plain = {"bigint", "integer", "smallint", "double precision", "date", "timestamp with time zone"}
+    select = ", ".join(f'"{n}"' if t in plain else f'"{n}"::text' for n, t in columns)
+    cursor.execute(f"SELECT {select} FROM {table} ORDER BY id")
+    names = [n for n, _ in columns]
+    data = pa.Table.from_pylist([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+    with tempfile.NamedTemporaryFile(suffix=".parquet") as handle:
+        pq.write_table(data, handle.name, compression="zstd")
+        return Path(handle.name).stat().st_size
+
+
 def _layout(cursor: Any, name: str, *, minutes: int, rows: int, fillfactor: int | None, mode: str,
             compact: bool = False) -> dict[str, Any]:  # fmt: skip
     from datetime import UTC, datetime, timedelta
@@ -116,6 +139,9 @@ def _layout(cursor: Any, name: str, *, minutes: int, rows: int, fillfactor: int 
         stats["compacted"] = _stats(cursor, table)
         total = stats["compacted"]["heap_bytes"] + stats["compacted"]["index_bytes"]
     stats.update(rows=stored, bytes_per_row=total / stored, fillfactor=fillfactor or 100, mode=mode)
+    if mode == "same_insert":
+        stats["parquet_bytes"] = _parquet_size(cursor, table)
+        stats["parquet_bytes_per_row"] = stats["parquet_bytes"] / stored
     cursor.execute(f"DROP TABLE {table}")
     if mode == "side_table":
         cursor.execute(f"DROP TABLE {table}_analytics")
@@ -148,6 +174,7 @@ def main() -> int:
                                         compact=name.endswith("_compacted"))  # fmt: skip
                 print(name, {k: v for k, v in results[name].items() if k != "side_table"}, flush=True)
     chosen, live = results["update_ff45_compacted"], results["update_ff45"]
+    same = results["same_insert"]
     targets = [
         support.Target("storage layout: bytes per option-minute, closed day (HOT updates at fillfactor 45, compacted)",
                        chosen["bytes_per_row"], 250, "B", "le",
@@ -156,6 +183,11 @@ def main() -> int:
                        f"{results['update']['bytes_per_row']:.0f} B, same insert "
                        f"{results['same_insert']['bytes_per_row']:.0f} B, side table "
                        f"{results['side_table']['bytes_per_row']:.0f} B"),
+        support.Target("storage layout: bytes per option-minute, analytics in the same insert",
+                       same["bytes_per_row"], 250, "B", "le", note="what the bulk paths write; one version per row"),
+        support.Target("storage layout: zstd Parquet bytes per option-minute (an archived day)",
+                       same["parquet_bytes_per_row"], 40, "B", "le",
+                       note="synthetic values: repetitive, so lower than real quotes would give"),
     ]  # fmt: skip
     support.result_write("storage_layout", targets=targets, details={"minutes": args.minutes,
                          "rows_per_minute": args.rows_per_minute, "layouts": results})  # fmt: skip

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from apps.analytics.models import ChainSnapshot
-from apps.archive.services.partitions import DAY_TABLES, days_ahead, partitions_ahead
+from apps.archive.services.partitions import DAY_TABLES, days_ahead, partitions_ahead, partitions_compact
 from apps.archive.tasks import partitions_ahead_task
 from apps.core import partitions
 from apps.market.clock import to_ist
@@ -83,6 +83,28 @@ def test_migrate_made_the_coming_days_partitions_and_beat_runs_the_task_daily() 
     assert partitions_ahead_task.apply().get() == []  # nothing left to make today
     entries = {entry.task: entry for entry in schedule(now=datetime(2026, 1, 19, 4, 0, tzinfo=UTC))}
     assert entries["marketdata.partitions_ahead"].crontab == {"minute": "10", "hour": "6"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_day_is_packed_once_and_keeps_every_row() -> None:
+    partitions_ahead(today=date(2026, 1, 19), count=1)
+    for strike in range(20000, 24000, 50):
+        OptionQuoteFactory(strike=float(strike))
+    OptionQuote.objects.filter(minute=MINUTE).update(iv=0.15, delta=0.5, buildup="long_buildup")
+    rows = sorted(OptionQuote.objects.values_list("id", "strike", "iv", "delta", "buildup"))
+    name = "marketdata_optionquote_p20260119"
+
+    assert partitions_compact(today=date(2026, 1, 20)) == [name]  # the 20th is today: not closed, not packed
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [name])
+        assert cursor.fetchone()[0] == ["fillfactor=100"]
+        cursor.execute("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = %s", [name])
+        assert cursor.fetchone()[0] == 0
+    assert sorted(OptionQuote.objects.values_list("id", "strike", "iv", "delta", "buildup")) == rows
+    assert partitions_compact(today=date(2026, 1, 20)) == []  # a day is packed once
+    entries = {entry.task: entry for entry in schedule(now=datetime(2026, 1, 19, 4, 0, tzinfo=UTC))}
+    assert entries["marketdata.partitions_compact"].crontab == {"minute": "30", "hour": "1"}
 
 
 MARKETDATA_BEFORE = [("marketdata", "0003_drop_duplicate_indexes"), ("analytics", "0004_drop_duplicate_indexes")]
