@@ -30,6 +30,7 @@ BENCHMARKS = [
     ("websockets_fanout", "websockets"),
     ("ingest", "ingest"),
     ("storage", "storage"),
+    ("storage_layout", "storage_layout"),
     ("export", "export"),
     ("pricing", "pricing"),
 ]

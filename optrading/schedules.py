@@ -93,6 +93,18 @@ def schedule(*, now: datetime) -> list[Entry]:
             expires_seconds=3600,
         ),
         Entry(
+            "partitions ahead",
+            "marketdata.partitions_ahead",
+            crontab={"minute": "10", "hour": "6"},
+            expires_seconds=3600,
+        ),
+        Entry(
+            "partitions compact",
+            "marketdata.partitions_compact",
+            crontab={"minute": "30", "hour": "1"},
+            expires_seconds=3 * 3600,
+        ),
+        Entry(
             "analytics catch-up",
             "analytics.compute",
             every_seconds=300,

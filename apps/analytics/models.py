@@ -30,7 +30,10 @@ class ChainSnapshot(models.Model):
     """Chain analytics of one expiry at one minute. Prices are the analysed premium (mid, last or settlement)."""
 
     minute = models.DateTimeField(help_text="Market minute, aware UTC.")
-    underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="chain_snapshots")
+    # No index of its own: (underlying, minute) is an index's prefix.
+    underlying = models.ForeignKey(
+        "market.Underlying", on_delete=models.PROTECT, related_name="chain_snapshots", db_index=False
+    )
     expiry = models.DateField()
     expiry_bucket = models.CharField(max_length=16, choices=ExpiryBucket.choices, blank=True)
     t_years = models.FloatField(help_text="Calendar minutes to the expiry close / 525600.")
@@ -69,10 +72,8 @@ class ChainSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["underlying", "expiry", "minute"], name="chainsnapshot_unique_minute"),
         ]
-        indexes = [
-            models.Index(fields=["underlying", "minute"], name="chainsnapshot_underlying_min"),
-            models.Index(fields=["underlying", "expiry", "minute"], name="chainsnapshot_expiry_minute"),
-        ]
+        # (underlying, expiry, minute) is the unique constraint's index: no second copy of it.
+        indexes = [models.Index(fields=["underlying", "minute"], name="chainsnapshot_underlying_min")]
 
     def __str__(self) -> str:
         return f"{self.underlying_id} {self.expiry} @{self.minute:%Y-%m-%d %H:%M}"

@@ -50,7 +50,7 @@ class OptionChainApi(APIView):
                 "price", OpenApiTypes.STR, enum=["last", "average"], description="Which price fills `price`."
             ),
         ],
-        responses={200: OptionChainSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: OptionChainSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 410: ErrorSerializer},
     )
     def get(self, request: Request, symbol: str) -> Response:
         underlying = params.underlying_get(symbol=symbol)

@@ -10,6 +10,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -25,8 +26,10 @@ from rest_framework.views import APIView
 
 from apps.api import params
 from apps.api.serializers import ErrorSerializer
+from apps.archive.selectors import archived_day_check
 from apps.core.errors import ApplicationError
 from apps.market.clock import IST
+from apps.market.models import Underlying
 from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote
 from apps.marketdata.selectors import EXPORT_QUOTE_FIELDS, chain_export_rows, quote_export_rows
@@ -81,10 +84,12 @@ class QuotesCsvApi(_ExportApi):
                 OpenApiTypes.STR, description="CSV; columns: " + ", ".join(QUOTE_COLUMNS)
             ),
             400: ErrorSerializer,
+            410: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         day = params.parse_required_date(request.query_params, "date")
+        archived_day_check(day)
         rows = (_quote_row(row) for row in quote_export_rows(day=day))
         return _csv_response(QUOTE_COLUMNS, rows, filename=f"quotes_{day.isoformat()}.csv")
 
@@ -97,10 +102,12 @@ class QuotesParquetApi(_ExportApi):
         responses={
             (200, "application/vnd.apache.parquet"): OpenApiResponse(OpenApiTypes.BINARY, description="Parquet"),
             400: ErrorSerializer,
+            410: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> FileResponse:
         day = params.parse_required_date(request.query_params, "date")
+        archived_day_check(day)
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
         _write_parquet(spool, (_quote_row(row) for row in quote_export_rows(day=day)))
         spool.seek(0)
@@ -126,10 +133,12 @@ class ChainCsvApi(_ExportApi):
             ),
             400: ErrorSerializer,
             404: ErrorSerializer,
+            410: ErrorSerializer,
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         day = params.parse_required_date(request.query_params, "date")
+        archived_day_check(day)
         symbol = request.query_params.get("symbol", "")
         if not symbol:
             raise ApplicationError("symbol is required, e.g. symbol=NIFTY.")
@@ -206,13 +215,58 @@ QUOTE_PARQUET_SCHEMA = pa.schema(
 )
 
 
-def _write_parquet(sink: Any, rows: Iterator[dict[str, Any]]) -> None:
-    with pq.ParquetWriter(sink, QUOTE_PARQUET_SCHEMA) as writer:
+def _chain_type(column: str) -> pa.DataType:
+    if column == "ts":
+        return _ARROW_TYPES["DateTimeField"]
+    name = column[3:] if column[:3] in ("ce_", "pe_") else column
+    return _ARROW_TYPES.get(_model_field(name).get_internal_type(), pa.string())
+
+
+CHAIN_PARQUET_SCHEMA = pa.schema([(column, _chain_type(column)) for column in CHAIN_COLUMNS])
+"""The CE/PE-merged chain's columns, typed as the leg fields they come from."""
+
+
+def _write_parquet(sink: Any, rows: Iterator[dict[str, Any]], schema: pa.Schema = QUOTE_PARQUET_SCHEMA) -> None:
+    with pq.ParquetWriter(sink, schema) as writer:
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= PARQUET_BATCH_ROWS:
-                writer.write_table(pa.Table.from_pylist(batch, schema=QUOTE_PARQUET_SCHEMA))
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 batch = []
         # Always write the last (possibly empty) batch so an empty day is still a valid file with columns.
-        writer.write_table(pa.Table.from_pylist(batch, schema=QUOTE_PARQUET_SCHEMA))
+        writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+
+
+def quote_rows(*, day: date, underlying: Underlying | None = None) -> Iterator[dict[str, Any]]:
+    """Every leg of the day as the exports write it (``ts`` in IST, symbol, tradingsymbol, token)."""
+    return (_quote_row(row) for row in quote_export_rows(day=day, underlying=underlying))
+
+
+def chain_rows(*, day: date, underlying: Underlying) -> Iterator[dict[str, Any]]:
+    """The CE/PE-merged chain of the day as the exports write it."""
+    return ({**row, "ts": _ist(row.pop("minute"))} for row in chain_export_rows(day=day, underlying=underlying))
+
+
+def file_write(path: Path, *, kind: str, file_format: str, rows: Iterator[dict[str, Any]]) -> int:
+    """Write ``rows`` of ``kind`` ("quotes" or "chain") to ``path`` as csv or parquet; returns the row count."""
+    columns, schema = (
+        (QUOTE_COLUMNS, QUOTE_PARQUET_SCHEMA) if kind == "quotes" else (CHAIN_COLUMNS, CHAIN_PARQUET_SCHEMA)
+    )
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    if file_format == "parquet":
+        _write_parquet(str(path), counted(), schema)
+        return count
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in counted():
+            writer.writerow([_csv_value(row[column]) for column in columns])
+    return count

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from apps.archive.selectors import archived_day_check
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.choices import ExpiryBucket
 from apps.market.clock import IST
@@ -170,6 +171,7 @@ def resolve_chain_point(*, underlying: Underlying, params: Mapping[str, str]) ->
     latest archived minute at or before ``at``, so past chains use the buckets of their own day.
     """
     at = parse_at(params) or timezone.now()
+    archived_day_check(at.astimezone(IST).date())
     expiry = parse_date(params, "expiry")
     if expiry is not None and params.get("bucket"):
         raise ApplicationError("Give either expiry or bucket, not both.")

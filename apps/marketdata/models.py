@@ -32,8 +32,11 @@ class Buildup(models.TextChoices):
 
 class OptionQuote(models.Model):
     minute = models.DateTimeField(help_text="Start of the market minute, aware UTC.")
-    instrument = models.ForeignKey("market.Instrument", on_delete=models.PROTECT, related_name="quotes")
-    underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="option_quotes")
+    # No index of their own: (instrument, minute) is the unique constraint's, (underlying, minute) an index's prefix.
+    instrument = models.ForeignKey("market.Instrument", on_delete=models.PROTECT, related_name="quotes", db_index=False)
+    underlying = models.ForeignKey(
+        "market.Underlying", on_delete=models.PROTECT, related_name="option_quotes", db_index=False
+    )
     expiry = models.DateField()
     strike = models.FloatField()
     option_type = models.CharField(max_length=2, choices=OptionType.choices)
@@ -89,7 +92,8 @@ class OptionQuote(models.Model):
 
 class UnderlyingQuote(models.Model):
     minute = models.DateTimeField()
-    underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="quotes")
+    # No index of its own: (underlying, minute) is the unique constraint's.
+    underlying = models.ForeignKey("market.Underlying", on_delete=models.PROTECT, related_name="quotes", db_index=False)
     spot = models.FloatField()
     spot_close = models.FloatField(null=True, blank=True, help_text="Previous session close of the index.")
     future = models.FloatField(null=True, blank=True, help_text="Nearest future's last price.")

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.quality",
     "apps.health",
     "apps.alerts",
+    "apps.archive",
     "apps.live",
     "apps.api",
     "apps.web",
@@ -253,6 +254,10 @@ OPTRADING_FULL_CHAIN_EXPIRIES = env.int("OPTRADING_FULL_CHAIN_EXPIRIES", default
 OPTRADING_RISK_FREE_RATE = env.float("OPTRADING_RISK_FREE_RATE", default=0.055)
 OPTRADING_PARTICIPANTS_DIR = env.str("OPTRADING_PARTICIPANTS_DIR", default=str(VAR_DIR / "participants"))
 OPTRADING_FERNET_KEY = env.str("OPTRADING_FERNET_KEY", default="")
+# The archive (docs/archive.md): where archived days' Parquet files go, and how many trading days ahead
+# the minute tables' partitions are made.
+OPTRADING_ARCHIVE_DIR = env.str("OPTRADING_ARCHIVE_DIR", default=str(VAR_DIR / "archive"))
+OPTRADING_PARTITIONS_AHEAD = env.int("OPTRADING_PARTITIONS_AHEAD", default=5)
 
 KITE_API_KEY = env.str("KITE_API_KEY", default="")
 KITE_API_SECRET = env.str("KITE_API_SECRET", default="")

@@ -104,13 +104,14 @@ def test_it_fills_price_from_the_average_price_when_asked(api, archived_chain) -
 def test_it_uses_a_constant_number_of_queries_whatever_the_chain_size(
     api, archived_chain, django_assert_num_queries
 ) -> None:
-    # token auth, symbol, latest minute, expiry at that minute, the legs with their instruments, the forward
-    with django_assert_num_queries(6):
+    # token auth, symbol, whether the day is archived, latest minute, expiry at that minute, the legs with their
+    # instruments, the forward
+    with django_assert_num_queries(7):
         response = api.get(URL, {"offsets": "0"})
     assert len(response.json()["rows"]) == 1
     with CaptureQueriesContext(connection) as all_strikes:
         api.get(URL)
-    assert len(all_strikes.captured_queries) == 6
+    assert len(all_strikes.captured_queries) == 7
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,22 @@ def test_it_writes_the_same_legs_as_parquet_with_ist_timestamps(api, around_midn
     assert {tuple(leg["quality_flags"]) for leg in legs if leg["strike"] == 23100.0} == {("stale_bid_ask",)}
 
 
+def test_it_writes_last_trade_time_as_an_ist_timestamp_in_parquet(api, db) -> None:
+    """A day with a last_trade_time used to fail (500): the column was typed string in the Arrow schema."""
+    traded = datetime(2026, 1, 19, 3, 59, 42, tzinfo=UTC)
+    OptionQuoteFactory(last_trade_time=traded)
+    OptionQuoteFactory(strike=23050.0, last_trade_time=None)
+
+    response = api.get("/api/v1/exports/quotes.parquet", {"date": "2026-01-19"})
+
+    assert response.status_code == 200
+    table = pq.read_table(io.BytesIO(b"".join(response.streaming_content)))
+    assert table.schema.field("last_trade_time").type == pa.timestamp("ms", tz="Asia/Kolkata")
+    by_strike = {leg["strike"]: leg["last_trade_time"] for leg in table.to_pylist()}
+    assert by_strike[23000.0].isoformat() == "2026-01-19T09:29:42+05:30"
+    assert by_strike[23050.0] is None
+
+
 def test_it_writes_an_empty_parquet_file_with_columns_for_a_day_without_quotes(api, db) -> None:
     response = api.get("/api/v1/exports/quotes.parquet", {"date": "2026-01-24"})
 

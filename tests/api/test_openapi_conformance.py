@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from rest_framework.test import APIClient
 
 from apps.alerts.models import AlertEvent, AlertRule, WebhookEndpoint
+from apps.archive.models import ArchivedDay
 from apps.brokers.services import kite_session_create
 from apps.core.queues import CeleryQueue
 from apps.health.heartbeats import BEAT, WATCHDOG, heartbeat_write, worker_heartbeat_name
@@ -35,6 +37,8 @@ from tests.kite_double import KiteDouble
 pytestmark = pytest.mark.django_db
 
 ANALYTICS = "/api/v1/analytics/{symbol}/"
+ARCHIVED_DAY = "2026-04-21"
+"""A day before the market day's sessions whose partitions are archived (operations_data): the 410s."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/option-chain/{symbol}", 200, {"bucket": "this_month", "price": "average"}, "BANKNIFTY"),
     Case("GET", "/api/v1/option-chain/{symbol}", 400, {"offsets": "2..-2"}),
     Case("GET", "/api/v1/option-chain/{symbol}", 404, symbol="NIFTI"),
+    Case("GET", "/api/v1/option-chain/{symbol}", 410, {"at": f"{ARCHIVED_DAY}T12:00:00+05:30"}),
     *(
         case
         for name in ("summary", "greeks", "iv-smile", "iv-surface", "oi", "gex")
@@ -142,6 +147,9 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/exports/chain.csv", 200, {"date": DAY, "symbol": "BANKNIFTY"}),
     Case("GET", "/api/v1/exports/chain.csv", 400, {"date": DAY}),
     Case("GET", "/api/v1/exports/chain.csv", 404, {"date": DAY, "symbol": "NIFTI"}),
+    Case("GET", "/api/v1/exports/quotes.csv", 410, {"date": ARCHIVED_DAY}),
+    Case("GET", "/api/v1/exports/quotes.parquet", 410, {"date": ARCHIVED_DAY}),
+    Case("GET", "/api/v1/exports/chain.csv", 410, {"date": ARCHIVED_DAY, "symbol": "NIFTY"}),
     Case("GET", "/api/v1/auth/status", 200),
     Case("POST", "/api/v1/auth/logout", 200, role="staff"),
     Case("POST", "/api/v1/auth/logout", 403),
@@ -241,6 +249,7 @@ def operations_data(market_day: dict, user: Any) -> dict[str, str]:
         owner=user, url="https://hooks.example.com/optrading", consecutive_failures=10, disabled_at=timezone.now()
     )
     eod_verify(day=TODAY, record=True)
+    ArchivedDay.objects.create(day=date.fromisoformat(ARCHIVED_DAY), archived_at=timezone.now(), directory="var/x")
     return {"rule": str(rule.pk), "webhook": str(webhook.pk)}
 
 

@@ -70,7 +70,7 @@ def test_it_documents_the_chain_parameters_and_response(schema) -> None:
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
     assert {"symbol", "bucket", "expiry", "at", "offsets", "price"} <= set(parameters)
     assert sorted(parameters["bucket"]["schema"]["enum"]) == ["next_month", "next_week", "this_month", "this_week"]
-    assert set(operation["responses"]) == {"200", "400", "401", "404"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "410"}
     rows = schema["components"]["schemas"]["OptionChain"]["properties"]["rows"]
     assert rows["items"]["$ref"] == "#/components/schemas/ChainRow"
 

@@ -68,3 +68,23 @@ def test_the_same_minute_of_another_underlying_is_no_conflict(legs: list[OptionQ
     assert (result.underlyings_stored, result.underlyings_kept) == (1, 1)
     assert UnderlyingQuote.objects.get(underlying=legs[0].underlying).spot == 23010.0
     assert connection.vendor == "postgresql"  # the COPY path is the one under test
+
+
+def test_every_column_is_stored_as_given_by_the_fast_preparation(legs: list[OptionQuote]) -> None:
+    traded = MINUTE - timedelta(seconds=2, microseconds=500)
+    row = _unsaved(legs[0], source=QuoteSource.BHAVCOPY, last_price=120, bid=None, bid_qty=None,
+                   last_trade_time=traded, iv=0.1234567890123456, buildup="short_covering",
+                   quality_flags=["zero_bid", {"note": "kept"}], oi_change=-6500)  # fmt: skip
+
+    quotes_store(options=[row], underlyings=[])
+
+    stored = OptionQuote.objects.get()
+    assert stored.source == "bhavcopy" and type(stored.source) is str
+    assert stored.last_price == 120.0 and stored.bid is None and stored.bid_qty is None
+    assert stored.last_trade_time == traded and stored.iv == 0.1234567890123456
+    assert (stored.buildup, stored.quality_flags, stored.oi_change) == (
+        "short_covering",
+        ["zero_bid", {"note": "kept"}],
+        -6500,
+    )
+    assert (stored.instrument_id, stored.expiry, stored.strike) == (row.instrument_id, row.expiry, row.strike)

@@ -52,7 +52,7 @@ def _quotes_write(frame: ChainFrame, results: QuoteResults, *, now: datetime) ->
                 "analysed_at": now,
             }
         )
-    quotes_update(rows)
+    quotes_update(rows, minute=frame.minute)
 
 
 def _snapshots_write(

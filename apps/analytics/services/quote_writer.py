@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
@@ -27,8 +28,9 @@ def _concrete_field(name: str) -> models.Field:
     return field
 
 
-def quotes_update(rows: Sequence[dict[str, Any]]) -> None:
-    """``rows``: dicts with ``id`` and every name of FIELD_NAMES. Call inside the minute's transaction."""
+def quotes_update(rows: Sequence[dict[str, Any]], *, minute: datetime | None = None) -> None:
+    """``rows``: dicts with ``id`` and every name of FIELD_NAMES, all of ``minute`` when given (on the
+    partitioned table it confines the update to that day's partition). Call inside the minute's transaction."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -44,14 +46,17 @@ def quotes_update(rows: Sequence[dict[str, Any]]) -> None:
     sql = (
         f"UPDATE {table} AS q SET {assignments} "  # noqa: S608 - identifiers come from the model, values are params
         f"FROM unnest({arrays}) AS v({pk}, {', '.join(columns)}) WHERE q.{pk} = v.{pk}"
+        + (" AND q.minute = %s" if minute is not None else "")
     )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            params: list[list[Any]] = [[row["id"] for row in chunk]]
+            params: list[Any] = [[row["id"] for row in chunk]]
             for field in fields:
                 if field.get_internal_type() == "JSONField":
                     params.append([json.dumps(row[field.name]) for row in chunk])
                 else:
                     params.append([row[field.name] for row in chunk])
+            if minute is not None:
+                params.append(minute)
             cursor.execute(sql, params)

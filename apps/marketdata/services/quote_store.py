@@ -15,8 +15,9 @@ Either way nothing commits unless the caller's transaction does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -80,7 +81,6 @@ def _copy_insert(model: type[models.Model], rows: Sequence[models.Model], *, con
     stage = quote(f"_stage_{model._meta.db_table}")
     names = ", ".join(quote(column) for _, column in columns)
     target = ", ".join(quote(name) for name in conflict)
-    json_columns = {index for index, field in enumerate(fields) if isinstance(field, models.JSONField)}
     # The staging rows live until the end of the transaction: one is needed even when the caller has none.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -89,13 +89,11 @@ def _copy_insert(model: type[models.Model], rows: Sequence[models.Model], *, con
         )
         cursor.execute(f"TRUNCATE {stage}")
         types = _column_types(cursor, stage, [column for _, column in columns])
+        prepare = [(field.attname, _preparer(field)) for field in fields]
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             for row in rows:
-                values = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
-                for index in json_columns:
-                    values[index] = Jsonb(getattr(row, fields[index].attname))
-                copy.write_row(values)
+                copy.write_row([convert(getattr(row, attname)) for attname, convert in prepare])
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608 - model identifiers
             f"ON CONFLICT ({target}) DO NOTHING RETURNING 1"
@@ -103,6 +101,45 @@ def _copy_insert(model: type[models.Model], rows: Sequence[models.Model], *, con
         stored = len(cursor.fetchall())
         cursor.execute(f"TRUNCATE {stage}")
     return stored
+
+
+_FLOATS = {"FloatField"}
+_INTEGERS = {"BigIntegerField", "IntegerField", "SmallIntegerField", "PositiveIntegerField", "ForeignKey"}
+_AS_IS = {"DateField"}
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _text(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value  # a TextChoices member stores its value
+
+
+def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """How one field's value becomes what the binary COPY sends: the cheap conversion of its type where
+    Django's ``get_db_prep_save`` would only do the same (benchmarks: ~65 % of the store was that call per
+    field per row), Django's own for any other field, and for a naive datetime (made aware, with its warning)."""
+    kind = field.get_internal_type()
+    if isinstance(field, models.JSONField):
+        return Jsonb
+    if kind in _FLOATS:
+        return _optional(float)
+    if kind in _INTEGERS:
+        return _optional(int)
+    if kind in _AS_IS:
+        return lambda value: value
+    if kind in ("CharField", "TextField"):
+        return _text
+    if kind == "DateTimeField":
+
+        def moment(value: Any) -> Any:
+            if value is None or value.tzinfo is not None:
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return moment
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def _column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
