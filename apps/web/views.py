@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.analytics import selectors as analytics
 from apps.analytics.selectors.chain import ChainSummary, GammaExposure, IvSmile, OiByStrike
@@ -26,12 +27,13 @@ from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.choices import ExpiryBucket
 from apps.market.clock import IST, ist_day_bounds
 from apps.market.models import Underlying
-from apps.marketdata.selectors import underlying_list_with_spot
+from apps.marketdata.selectors import chain_minute_at, underlying_list_with_spot
 from apps.overview.selectors import overview_breadth, overview_indices, overview_sectors
 from apps.participants.models import ParticipantKind
 from apps.participants.selectors import participants_dates, participants_for_date, participants_history
 from apps.web import ops_views
 from apps.web.ops_views import system_context
+from apps.web.selectors import chain_minutes_of_day, option_lot_sizes
 
 View = Callable[..., HttpResponse]
 T = TypeVar("T")
@@ -74,13 +76,48 @@ def _or_none(selector: Callable[..., T], **kwargs: Any) -> T | None:
         return None
 
 
+class TimeTravel(TypedDict):
+    """The "as of" control of a page (embedded as JSON): the archived minutes of one IST day to step through,
+    and the minute asked for by the URL (``at=``, IST without an offset) when the page opens in replay."""
+
+    day: str | None
+    """The IST day shown: ``date=``, the day of ``at=``, or the day of the latest archived minute."""
+    minutes: list[str]
+    at: str | None
+    """ISO UTC of the requested moment; None means live."""
+
+
+def _time_travel(request: HttpRequest, underlying: Underlying | None) -> TimeTravel:
+    at = params.parse_at(request.GET)
+    day = params.parse_date(request.GET, "date")
+    if at is not None:
+        day = at.astimezone(IST).date()
+    if day is None and underlying is not None:
+        latest = chain_minute_at(underlying=underlying, at=timezone.now())
+        day = latest.astimezone(IST).date() if latest else None
+    minutes = chain_minutes_of_day(underlying=underlying, day=day) if underlying and day else []
+    if at is None and request.GET.get("date") and minutes:
+        at = minutes[-1]  # a past day picked without a minute opens at that day's last minute
+    return TimeTravel(
+        day=day.isoformat() if day else None,
+        minutes=[minute.isoformat() for minute in minutes],
+        at=at.isoformat() if at else None,
+    )
+
+
 @page
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The chain page; the chain itself arrives over the websocket, the stats start from the latest analytics."""
+    """The chain page. Live, the chain arrives over the websocket and the stats start from the latest analytics;
+    with ``at=`` (or a past ``date=``) the page replays the archive minute by minute through the API."""
     context = _chain_context(request)
     selected = context["selected"]
-    summary = _or_none(analytics.chain_summary, underlying=selected, bucket=context["bucket"]) if selected else None
-    return render(request, "web/dashboard.html", {**context, "summary": summary})
+    travel = _time_travel(request, selected)
+    at = datetime.fromisoformat(travel["at"]) if travel["at"] else None
+    summary = (
+        _or_none(analytics.chain_summary, underlying=selected, bucket=context["bucket"], at=at) if selected else None
+    )
+    lots = option_lot_sizes(underlying=selected) if selected else {}
+    return render(request, "web/dashboard.html", {**context, "summary": summary, "travel": travel, "lots": lots})
 
 
 class ChartsData(TypedDict):

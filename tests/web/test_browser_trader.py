@@ -1,0 +1,204 @@
+"""The trader's pages in headless Chromium against a real ASGI server, on minutes collected from the simulated
+market: time travel on the chain page (slider, ±1 minute, play, deep link, back to live), the strike range and
+the OI unit. Screenshots go to test-output/ (gitignored) and the test's tmp path."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from apps.brokers.base import get_broker
+from apps.collection.services.chain import chain_collect
+from apps.collection.services.instruments import instruments_sync
+from apps.market.clock import IST
+from apps.market.models import Instrument
+from apps.market.services import underlyings_load
+from apps.marketdata.models import CollectionStatus, OptionQuote
+from tests.web.asgi_server import ROOT, asgi_server
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _off_loop
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ROWS = "#chain-body tr[data-strike]"
+PASSWORD = "a-long-password-1"
+
+
+def _ist(minute: datetime) -> str:
+    return minute.astimezone(IST).strftime("%Y-%m-%dT%H:%M")
+
+
+def _atm_call(minute: datetime) -> OptionQuote:
+    return OptionQuote.objects.select_related("instrument").get(
+        minute=minute, underlying__symbol="NIFTY", expiry_bucket="this_week", strike_offset=0, option_type="CE"
+    )
+
+
+def _lot_size(quote: OptionQuote) -> int:
+    return Instrument.objects.get(pk=quote.instrument_id).lot_size
+
+
+def _shot(page: Any, tmp_path: Path, name: str) -> None:
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    output = ROOT / "test-output"
+    output.mkdir(exist_ok=True)
+    shutil.copy(shot, output / name)
+
+
+@pytest.fixture
+def minutes(settings: Any) -> list[datetime]:
+    """Four minutes of NIFTY with ATM ± 10 collected (21 strikes a minute)."""
+    settings.OPTRADING_STRIKE_OFFSETS = "-10..10"
+    broker = get_broker("simulated")
+    underlyings_load()
+    instruments_sync(broker=broker)
+    User.objects.create_user("trader", password=PASSWORD)
+    collected = []
+    for _ in range(4):
+        run = chain_collect(broker=broker, underlyings=["NIFTY"])
+        assert run.status == CollectionStatus.SUCCESS, run.error
+        collected.append(run.minute)
+    assert collected == sorted(set(collected))
+    return collected
+
+
+@pytest.fixture
+def page(minutes: list[datetime]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium (never a downloaded one)"
+    with asgi_server() as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 900})
+            tab.errors = []
+            tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+            tab.base = base
+            tab.goto(f"{base}/accounts/login/")
+            tab.fill("input[name=username]", "trader")
+            tab.fill("input[name=password]", PASSWORD)
+            tab.click("button[type=submit]")
+            tab.wait_for_url(f"{base}/")
+            yield tab
+            assert tab.errors == []
+        finally:
+            browser.close()
+
+
+def _slide(page: Any, index: int) -> None:
+    """Drag the minute slider to ``index``, as a pointer does: the value changes and an input event fires."""
+    page.eval_on_selector(
+        "#tt-slider",
+        "(el, i) => { el.value = String(i); el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        index,
+    )
+
+
+def _wait_at(page: Any, at: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("at => document.getElementById('chain').dataset.at === at", arg=at, timeout=15_000)
+    except PlaywrightTimeout:
+        shown = page.get_attribute("#chain", "data-at")
+        raise AssertionError(f"the chain shows {shown}, not {at}; status: {page.inner_text('#chain-status')}") from None
+
+
+def test_it_scrubs_steps_and_replays_the_day_and_returns_to_live(
+    page: Any, minutes: list[datetime], tmp_path: Path
+) -> None:
+    page.goto(f"{page.base}/?symbol=NIFTY&bucket=this_week")
+    page.wait_for_selector("#chain-status:text('live')")
+    _wait_at(page, _ist(minutes[-1]))
+    assert page.inner_text("#tt-mode") == "live"
+    assert page.get_attribute("#tt-slider", "max") == "3"
+    assert page.inner_text("#tt-count") == "4 archived minutes"
+
+    # One minute back: the page leaves live and shows the archive's chain of that minute.
+    page.click("#tt-back")
+    _wait_at(page, _ist(minutes[2]))
+    assert page.inner_text("#tt-mode") == "replay"
+    assert f"at={_ist(minutes[2]).replace(':', '%3A')}" in page.url
+    ce = _off_loop(_atm_call, minute=minutes[2])
+    price = page.locator("#chain-body tr.atm td[data-side=CE][data-field=price]")
+    assert price.inner_text().replace(",", "") == f"{ce.last_price:.2f}"
+
+    # The slider to the day's first minute, then +1 minute.
+    _slide(page, 0)
+    _wait_at(page, _ist(minutes[0]))
+    assert page.inner_text("#tt-label").endswith("IST")
+    page.click("#tt-forward")
+    _wait_at(page, _ist(minutes[1]))
+
+    # Play at 60x (a minute a second) runs to the day's last minute through each one, then stops.
+    page.select_option("#tt-speed", "60")
+    page.evaluate(
+        "() => { window.__seen = []; new MutationObserver(() => window.__seen.push("
+        "document.getElementById('chain').dataset.at)).observe(document.getElementById('chain'),"
+        " {attributes: true, attributeFilter: ['data-at']}); }"
+    )
+    page.click("#tt-play")
+    assert page.inner_text("#tt-play") == "❚❚ Pause"
+    _wait_at(page, _ist(minutes[3]))
+    page.wait_for_selector("#tt-play:text('Play')")
+    seen = page.evaluate("window.__seen")
+    assert [at for at in dict.fromkeys(seen)] == [_ist(minutes[2]), _ist(minutes[3])]
+    _shot(page, tmp_path, "chain-replay.png")
+
+    # Back to live: the URL drops the minute and the feed reconnects.
+    page.click("#tt-live")
+    page.wait_for_selector("#chain-status:text('live')")
+    assert page.inner_text("#tt-mode") == "live"
+    assert "at=" not in page.url
+
+
+def test_a_deep_link_opens_at_its_minute(page: Any, minutes: list[datetime]) -> None:
+    at = _ist(minutes[1])
+    page.goto(f"{page.base}/?symbol=NIFTY&bucket=this_week&at={at}")
+    _wait_at(page, at)
+    assert page.inner_text("#tt-mode") == "replay"
+    assert page.get_attribute("#timebar", "data-index") == "1"
+    ce = _off_loop(_atm_call, minute=minutes[1])
+    price = page.locator("#chain-body tr.atm td[data-side=CE][data-field=price]")
+    assert price.inner_text().replace(",", "") == f"{ce.last_price:.2f}"
+    page.wait_for_timeout(1500)  # no live feed overwrites the minute asked for
+    assert page.get_attribute("#chain", "data-at") == at
+
+
+def test_the_strike_range_and_the_oi_unit_change_the_chain(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
+    page.goto(f"{page.base}/?symbol=NIFTY&bucket=this_week")
+    page.wait_for_selector("#chain-status:text('live')")
+    _wait_at(page, _ist(minutes[-1]))
+    assert page.locator(ROWS).count() == 21  # default ATM ± 10, as collected
+    page.select_option("#strike-range", "2")
+    assert page.locator(ROWS).count() == 5
+    offsets = page.eval_on_selector_all(ROWS, "rows => rows.map(r => r.dataset.strike)")
+    assert offsets == sorted(offsets, key=float)
+
+    ce = _off_loop(_atm_call, minute=minutes[-1])
+    lot = _off_loop(_lot_size, quote=ce)
+    assert lot > 1 and ce.oi is not None
+    oi_cell = page.locator("#chain-body tr.atm td[data-side=CE][data-field=oi]")
+    page.select_option("#oi-unit", "lots")
+    lots = ce.oi / lot
+    expected = f"{lots / 1e5:,.1f} L" if lots >= 1e5 else f"{lots:,.0f}"
+    assert oi_cell.inner_text() == expected
+    assert page.inner_text("#unit-name") == "lots"
+
+    # Both choices are remembered in this browser: a reload keeps ± 2 and lots, also in replay.
+    page.click("#tt-back")
+    _wait_at(page, _ist(minutes[2]))
+    page.reload()
+    _wait_at(page, _ist(minutes[2]))
+    assert page.input_value("#strike-range") == "2" and page.input_value("#oi-unit") == "lots"
+    assert page.locator(ROWS).count() == 5
+    page.select_option("#strike-range", "all")
+    page.wait_for_function("n => document.querySelectorAll('#chain-body tr[data-strike]').length === n", arg=21)
+    page.select_option("#oi-unit", "units")
+    _shot(page, tmp_path, "chain-range.png")

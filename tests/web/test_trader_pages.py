@@ -1,0 +1,69 @@
+"""The trader's pages rendered by Django: what the chain page embeds for time travel (the day's archived minutes,
+the minute of a deep link, lot sizes) and the errors of a bad deep link."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.live.chain import MINUTE_1, MINUTE_2, WEEKLY, chain_write, underlying_create
+
+pytestmark = pytest.mark.django_db
+NEXT_DAY = datetime(2026, 3, 30, 3, 45, tzinfo=UTC)  # Monday 09:15 IST
+
+
+@pytest.fixture
+def trader(client: Client) -> Client:
+    client.force_login(User.objects.create_user("trader", password="pw-not-used"))
+    return client
+
+
+def _embedded(html: str, element_id: str) -> object:
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert found, f"#{element_id} is not embedded"
+    return json.loads(found.group(1))
+
+
+def test_it_embeds_the_archived_minutes_of_the_latest_day_for_the_slider(trader: Client) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    chain_write(nifty, minute=MINUTE_2)
+    chain_write(nifty, minute=NEXT_DAY)
+    html = trader.get("/?symbol=NIFTY&bucket=this_week").content.decode()
+    assert _embedded(html, "time-travel") == {"day": "2026-03-30", "minutes": [NEXT_DAY.isoformat()], "at": None}
+    assert _embedded(html, "lot-sizes") == {WEEKLY.isoformat(): 65}
+    assert 'id="tt-slider"' in html and 'id="tt-play"' in html and 'value="2026-03-30"' in html
+
+
+def test_a_deep_link_names_its_day_and_minute_in_ist(trader: Client) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    chain_write(nifty, minute=MINUTE_2)
+    chain_write(nifty, minute=NEXT_DAY)
+    html = trader.get("/?symbol=NIFTY&bucket=this_week&at=2026-03-27T09:31").content.decode()
+    travel = _embedded(html, "time-travel")
+    assert travel == {
+        "day": "2026-03-27",
+        "minutes": [MINUTE_1.isoformat(), MINUTE_2.isoformat()],
+        "at": MINUTE_2.isoformat(),
+    }
+    # A past day without a minute opens at that day's last archived minute.
+    by_day = _embedded(trader.get("/?symbol=NIFTY&date=2026-03-27").content.decode(), "time-travel")
+    assert by_day["at"] == MINUTE_2.isoformat()  # type: ignore[index]
+    empty = _embedded(trader.get("/?symbol=NIFTY&date=2026-03-28").content.decode(), "time-travel")
+    assert empty == {"day": "2026-03-28", "minutes": [], "at": None}
+
+
+def test_a_bad_deep_link_says_what_was_wrong(trader: Client) -> None:
+    underlying_create()
+    bad_at = trader.get("/?symbol=NIFTY&at=yesterday-ish")
+    assert bad_at.status_code == 400
+    assert "at=&#x27;yesterday-ish&#x27; is not an ISO 8601 time" in bad_at.content.decode()
+    bad_day = trader.get("/?symbol=NIFTY&date=2026-13-01")
+    assert bad_day.status_code == 400
+    assert "is not a date; use YYYY-MM-DD" in bad_day.content.decode()
