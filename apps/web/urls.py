@@ -9,6 +9,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("charts/", views.charts, name="charts"),
+    path("charts/data", views.charts_data, name="charts-data"),
     path("participants/", views.participants, name="participants"),
     path("overview/", views.overview, name="overview"),
     path("system/", views.system, name="system"),

@@ -11,7 +11,7 @@ from typing import Any, TypedDict, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -135,32 +135,57 @@ class ChartsData(TypedDict):
     volatility: VolatilitySeries | None
 
 
-def _charts_data(*, underlying: Underlying, bucket: str) -> ChartsData | None:
-    """Everything the charts page draws, for the latest analysed minute and the IST session it belongs to."""
-    summary = _or_none(analytics.chain_summary, underlying=underlying, bucket=bucket)
+def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = None) -> ChartsData | None:
+    """Everything the charts page draws, for the latest analysed minute at or before ``at`` (default: the latest)
+    and its IST session up to that minute."""
+    summary = _or_none(analytics.chain_summary, underlying=underlying, bucket=bucket, at=at)
     if summary is None:
         return None
-    start, end = ist_day_bounds(datetime.fromisoformat(summary["minute"]).astimezone(IST).date())
-    point = {"underlying": underlying, "bucket": bucket}
+    minute = datetime.fromisoformat(summary["minute"])
+    start, _ = ist_day_bounds(minute.astimezone(IST).date())
+    point = {"underlying": underlying, "bucket": bucket, "at": minute}
+    day = {"underlying": underlying, "bucket": bucket, "start": start, "end": minute}
     return ChartsData(
         summary=summary,
         smile=_or_none(analytics.iv_smile, **point),
         oi=_or_none(analytics.oi_by_strike, **point),
         gex=_or_none(analytics.gex, **point),
         overlay=_or_none(analytics.overlay, **point),
-        pcr_oi=_or_none(analytics.history, field="pcr_oi", start=start, end=end, **point),
-        max_pain=_or_none(analytics.history, field="max_pain", start=start, end=end, **point),
-        our_vix=_or_none(analytics.our_vix_at, underlying=underlying, at=datetime.fromisoformat(summary["minute"])),
-        volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=end),
+        pcr_oi=_or_none(analytics.history, field="pcr_oi", **day),
+        max_pain=_or_none(analytics.history, field="max_pain", **day),
+        our_vix=_or_none(analytics.our_vix_at, underlying=underlying, at=minute),
+        volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=minute),
     )
 
 
 @page
 def charts(request: HttpRequest) -> HttpResponse:
+    """The charts of one minute: the latest analysed, or the one of ``at=`` (time travel, as on the chain page)."""
     context = _chain_context(request)
     selected = context["selected"]
-    data = _charts_data(underlying=selected, bucket=context["bucket"]) if selected else None
-    return render(request, "web/charts.html", {**context, "charts": data})
+    travel = _time_travel(request, selected)
+    at = datetime.fromisoformat(travel["at"]) if travel["at"] else None
+    data = _charts_data(underlying=selected, bucket=context["bucket"], at=at) if selected else None
+    return render(request, "web/charts.html", {**context, "charts": data, "travel": travel})
+
+
+@login_required
+def charts_data(request: HttpRequest) -> HttpResponse:
+    """The charts page's data as JSON for one minute (``symbol``, ``bucket``, ``at``), redrawn without a reload
+    while the page replays; a bad parameter is a 4xx ``{"error": ...}``, a minute with no analytics 404."""
+    try:
+        context = _chain_context(request)
+        selected = context["selected"]
+        if selected is None:
+            raise NotFoundError("No underlyings yet.")
+        data = _charts_data(underlying=selected, bucket=context["bucket"], at=params.parse_at(request.GET))
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status_code)
+    if data is None:
+        return JsonResponse(
+            {"error": f"No analytics for {selected.symbol} ({context['bucket']}) at that minute."}, status=404
+        )
+    return JsonResponse(data)
 
 
 @page

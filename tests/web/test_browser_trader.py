@@ -202,3 +202,21 @@ def test_the_strike_range_and_the_oi_unit_change_the_chain(page: Any, minutes: l
     page.wait_for_function("n => document.querySelectorAll('#chain-body tr[data-strike]').length === n", arg=21)
     page.select_option("#oi-unit", "units")
     _shot(page, tmp_path, "chain-range.png")
+
+
+def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
+    at = _ist(minutes[1])
+    page.goto(f"{page.base}/charts/?symbol=NIFTY&bucket=this_week&at={at}")
+    page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=at)
+    page.wait_for_selector("#chart-pcr canvas")
+    page.click("#tt-forward")
+    later = _ist(minutes[2])
+    page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=later)
+    assert page.inner_text("#charts-minute").endswith(later[-5:])
+    assert page.inner_text("#charts-status") == "replay"
+    for chart in ("smile", "oi", "pcr", "gex"):
+        page.wait_for_selector(f"#chart-{chart} canvas")
+    _shot(page, tmp_path, "charts-replay.png")
+    page.click("#tt-live")
+    page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=_ist(minutes[3]))
+    assert "at=" not in page.url

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from apps.analytics.models import ChainSnapshot
 from tests.live.chain import MINUTE_1, MINUTE_2, WEEKLY, chain_write, underlying_create
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,49 @@ def test_a_bad_deep_link_says_what_was_wrong(trader: Client) -> None:
     bad_day = trader.get("/?symbol=NIFTY&date=2026-13-01")
     assert bad_day.status_code == 400
     assert "is not a date; use YYYY-MM-DD" in bad_day.content.decode()
+
+
+def _snapshot(nifty: object, minute: datetime, pcr: float) -> None:
+    ChainSnapshot.objects.create(
+        underlying=nifty,
+        minute=minute,
+        expiry=WEEKLY,
+        expiry_bucket="this_week",
+        t_years=3 / 365,
+        spot=22819.6,
+        forward=22839.6,
+        forward_source="parity",
+        atm_strike=22850.0,
+        atm_iv=0.1834,
+        pcr_oi=pcr,
+        max_pain=23000.0,
+    )
+
+
+def test_the_charts_data_follows_the_minute_asked_for(trader: Client) -> None:
+    nifty = underlying_create()
+    for minute, pcr in ((MINUTE_1, 0.81), (MINUTE_2, 0.93)):
+        chain_write(nifty, minute=minute)
+        _snapshot(nifty, minute, pcr)
+    first = trader.get("/charts/data?symbol=NIFTY&bucket=this_week&at=2026-03-27T09:30").json()
+    assert first["summary"]["minute"] == "2026-03-27T09:30:00+05:30" and first["summary"]["pcr_oi"] == 0.81
+    assert [p["value"] for p in first["pcr_oi"]["points"]] == [0.81]  # the day up to that minute only
+    latest = trader.get("/charts/data?symbol=NIFTY&bucket=this_week").json()
+    assert [p["value"] for p in latest["pcr_oi"]["points"]] == [0.81, 0.93]
+    html = trader.get("/charts/?symbol=NIFTY&bucket=this_week&at=2026-03-27T09:30").content.decode()
+    assert '<b data-stat="pcr_oi">0.81</b>' in html and 'id="tt-slider"' in html
+    assert _embedded(html, "time-travel")["at"] == MINUTE_1.isoformat()  # type: ignore[index]
+
+
+def test_the_charts_data_answers_bad_input_with_a_json_error(trader: Client, client: Client) -> None:
+    underlying_create()
+    bad = trader.get("/charts/data?symbol=NIFTY&at=noon")
+    assert bad.status_code == 400 and "is not an ISO 8601 time" in bad.json()["error"]
+    unknown = trader.get("/charts/data?symbol=NIFTI")
+    assert unknown.status_code == 404 and unknown.json()["error"].startswith("Unknown symbol 'NIFTI'")
+    nothing = trader.get("/charts/data?symbol=NIFTY&bucket=this_week&at=2026-03-27T09:30")
+    assert nothing.status_code == 404 and nothing.json() == {
+        "error": "No analytics for NIFTY (this_week) at that minute."
+    }
+    anonymous = Client().get("/charts/data?symbol=NIFTY")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
