@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("charts/", views.charts, name="charts"),
     path("charts/data", views.charts_data, name="charts-data"),
+    path("oi-flow/", views.oi_flow, name="oi-flow"),
     path("participants/", views.participants, name="participants"),
     path("overview/", views.overview, name="overview"),
     path("system/", views.system, name="system"),

@@ -188,6 +188,38 @@ def charts_data(request: HttpRequest) -> HttpResponse:
     return JsonResponse(data)
 
 
+FLOW_FIELDS = [
+    ("oi", "OI"),
+    ("doi_open", "ΔOI since the open"),
+    ("doi_interval", "ΔOI per interval"),
+    ("volume", "Volume"),
+]
+
+
+FLOW_INTERVALS = ["1", "5", "15"]
+
+
+@page
+def oi_flow(request: HttpRequest) -> HttpResponse:
+    """The OI-flow heatmap (strikes by minutes of one day and expiry); the page reads the oi-flow API itself."""
+    context = _chain_context(request)
+    travel = _time_travel(request, context["selected"])
+    field = params.parse_choice(request.GET, "field", [name for name, _ in FLOW_FIELDS], default="oi")
+    interval = params.parse_choice(request.GET, "interval", FLOW_INTERVALS, default="5")
+    return render(
+        request,
+        "web/oi_flow.html",
+        {
+            **context,
+            "day": travel["day"],
+            "field": field,
+            "interval": interval,
+            "fields": FLOW_FIELDS,
+            "intervals": FLOW_INTERVALS,
+        },
+    )
+
+
 @page
 def participants(request: HttpRequest) -> HttpResponse:
     dates = participants_dates(kind=ParticipantKind.OI)

@@ -4,6 +4,7 @@ the OI unit. Screenshots go to test-output/ (gitignored) and the test's tmp path
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -220,3 +221,55 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
     page.click("#tt-live")
     page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=_ist(minutes[3]))
     assert "at=" not in page.url
+
+
+def _flow_reply(minutes: list[datetime]) -> dict[str, Any]:
+    """The oi-flow API's answer as it is specified (issue 14), for three strikes and the collected minutes."""
+    times = [minute.isoformat() for minute in minutes]
+    return {
+        "symbol": "NIFTY",
+        "expiry": "2026-12-08",
+        "date": minutes[0].astimezone(IST).date().isoformat(),
+        "interval": 1,
+        "field": "doi_open",
+        "strikes": [23500.0, 23550.0, 23600.0],
+        "minutes": times,
+        "spot": [23540.0, 23555.5, 23570.0, 23600.0],
+        "values": {
+            "CE": [[0, 650, 1300, 1950], [0, -650, None, 650], [0, 0, 0, 13000]],
+            "PE": [[0, 650, None, None], [0, 0, 0, 0], [0, 1300, 2600, 3900]],
+        },
+        "walls": [{"minute": m, "call_wall": 23600.0, "put_wall": 23500.0} for m in times],
+    }
+
+
+def test_the_oi_flow_heatmap_says_when_its_api_is_missing_and_draws_its_answer(
+    page: Any, minutes: list[datetime], tmp_path: Path
+) -> None:
+    # This server has no oi-flow endpoint yet: the page says so instead of failing.
+    page.goto(f"{page.base}/oi-flow/?symbol=NIFTY&bucket=this_week")
+    page.wait_for_selector("#flow-unavailable")
+    assert "not available on this server yet" in page.inner_text("#flow-unavailable")
+    assert page.inner_text("#flow-status") == "not available"
+    _shot(page, tmp_path, "oi-flow-unavailable.png")
+
+    # Answered in the specified shape (a loopback double in the browser), it draws the cells, the spot and the walls.
+    asked: list[str] = []
+
+    def reply(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(_flow_reply(minutes)))
+
+    page.route("**/api/v1/analytics/NIFTY/oi-flow?*", reply)
+    page.select_option("#flow-field", "doi_open")
+    page.wait_for_selector("#flow-chart[data-state=drawn] canvas")
+    assert page.get_attribute("#flow-chart", "data-cells") == "11"  # 12 CE cells less the one unknown
+    assert "field=doi_open" in asked[-1] and "bucket=this_week" in asked[-1] and "interval=5" in asked[-1]
+    assert "field=doi_open" in page.url
+    page.click("#flow-pe")
+    page.wait_for_selector("#flow-chart[data-side=PE]")
+    assert page.get_attribute("#flow-chart", "data-cells") == "10"
+    page.select_option("#flow-interval", "1")
+    page.wait_for_function("() => document.getElementById('flow-chart').dataset.state === 'drawn'")
+    assert "interval=1" in asked[-1]
+    _shot(page, tmp_path, "oi-flow.png")

@@ -114,3 +114,16 @@ def test_the_charts_data_answers_bad_input_with_a_json_error(trader: Client, cli
     }
     anonymous = Client().get("/charts/data?symbol=NIFTY")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+
+
+def test_the_oi_flow_page_points_at_its_api_with_the_chosen_field(trader: Client) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    html = trader.get("/oi-flow/?symbol=NIFTY&bucket=this_week&field=doi_interval&interval=15").content.decode()
+    assert 'data-api="/api/v1/analytics/NIFTY/oi-flow"' in html
+    assert '<option value="doi_interval" selected>' in html and '<option value="15" selected>15 min</option>' in html
+    assert 'value="2026-03-27"' in html  # the day of the latest archived minute
+    assert 'href="/oi-flow/" aria-current="page">OI flow</a>' in html
+    bad = trader.get("/oi-flow/?symbol=NIFTY&field=gamma")
+    assert bad.status_code == 400 and "field=&#x27;gamma&#x27; is not valid" in bad.content.decode()
+    assert trader.get("/oi-flow/?symbol=NIFTY&interval=2").status_code == 400
