@@ -221,6 +221,17 @@ def oi_flow(request: HttpRequest) -> HttpResponse:
 
 
 @page
+def strategy(request: HttpRequest) -> HttpResponse:
+    """The strategy builder: legs from the chain as of a minute (``at=``, default the latest) or from templates;
+    the payoff comes from the strategies API (the page says so when the server does not have it)."""
+    context = _chain_context(request)
+    selected = context["selected"]
+    travel = _time_travel(request, selected)
+    lots = option_lot_sizes(underlying=selected) if selected else {}
+    return render(request, "web/strategy.html", {**context, "travel": travel, "lots": lots})
+
+
+@page
 def participants(request: HttpRequest) -> HttpResponse:
     dates = participants_dates(kind=ParticipantKind.OI)
     day = params.parse_date(request.GET, "date") or (dates[0] if dates else None)

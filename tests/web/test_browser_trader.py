@@ -273,3 +273,96 @@ def test_the_oi_flow_heatmap_says_when_its_api_is_missing_and_draws_its_answer(
     page.wait_for_function("() => document.getElementById('flow-chart').dataset.state === 'drawn'")
     assert "interval=1" in asked[-1]
     _shot(page, tmp_path, "oi-flow.png")
+
+
+def _chain_strikes(minute: datetime) -> dict[int, float]:
+    quotes = OptionQuote.objects.filter(minute=minute, underlying__symbol="NIFTY", expiry_bucket="this_week")
+    return dict(quotes.values_list("strike_offset", "strike").distinct())
+
+
+def _mid(minute: datetime, strike: float, option_type: str) -> float:
+    quote = OptionQuote.objects.get(
+        minute=minute, underlying__symbol="NIFTY", expiry_bucket="this_week", strike=strike, option_type=option_type
+    )
+    assert quote.bid and quote.ask
+    return round((quote.bid + quote.ask) / 2, 2)
+
+
+PAYOFF = {
+    "lot_size": 65,
+    "at_expiry": [
+        {"spot": 23000.0, "pnl": -9750.0},
+        {"spot": 23600.0, "pnl": 3250.0},
+        {"spot": 24200.0, "pnl": -9750.0},
+    ],
+    "before_expiry": [
+        {"date": "2026-12-04", "points": [{"spot": 23000.0, "pnl": -5000.0}, {"spot": 24200.0, "pnl": -4000.0}]}
+    ],
+    "breakevens": [23450.0, 23750.0],
+    "max_profit": 3250.0,
+    "max_loss": -9750.0,
+    "unlimited": {"profit": False, "loss": False},
+    "pop": 0.412,
+    "net_premium": 3250.0,
+    "greeks": {"delta": -0.01, "gamma": -0.0002, "theta": 812.0, "vega": -1450.0},
+    "margin": {"available": False, "reason": "simulated market"},
+}
+
+
+def test_the_strategy_builder_adds_an_iron_condor_and_draws_its_payoff(
+    page: Any, minutes: list[datetime], tmp_path: Path
+) -> None:
+    page.goto(f"{page.base}/strategy/?symbol=NIFTY&bucket=this_week")
+    page.wait_for_selector("#sb-chain-body tr.atm")
+    assert page.get_attribute("#builder", "data-at") == _ist(minutes[-1])
+    page.select_option("#sb-template", "iron_condor")
+    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'local'")
+    strikes = _off_loop(_chain_strikes, minute=minutes[-1])
+    legs = page.eval_on_selector_all(
+        "#sb-legs-body tr.leg", "rows => rows.map(r => [r.dataset.type, r.dataset.side, Number(r.dataset.strike)])"
+    )
+    assert legs == [
+        ["PE", "buy", strikes[-4]],
+        ["PE", "sell", strikes[-2]],
+        ["CE", "sell", strikes[2]],
+        ["CE", "buy", strikes[4]],
+    ]
+    prices = page.eval_on_selector_all("#sb-legs-body input.price", "inputs => inputs.map(i => Number(i.value))")
+    assert prices[1] == _off_loop(_mid, minute=minutes[-1], strike=strikes[-2], option_type="PE")
+    # No payoff API on this server yet: the page says so and draws the at-expiry payoff from the legs.
+    assert page.inner_text("#sb-status") == "payoff not available"
+    assert "not available on this server yet" in page.inner_text("#sb-unavailable")
+    assert page.get_attribute("#sb-chart", "data-series") == "1"
+    _shot(page, tmp_path, "strategy-local.png")
+
+    # Answered in the specified shape (a loopback double in the browser): stats, both curves, and the what-if re-POST.
+    bodies: list[dict[str, Any]] = []
+
+    def reply(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data))
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(PAYOFF))
+
+    page.route("**/api/v1/strategies/payoff", reply)
+    page.fill("#sb-legs-body tr.leg:nth-child(2) input.lots", "2")
+    page.dispatch_event("#sb-legs-body tr.leg:nth-child(2) input.lots", "change")
+    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'api'")
+    sent = bodies[-1]
+    assert sent["symbol"] == "NIFTY" and sent["at"] == _ist(minutes[-1])
+    assert [(leg["option_type"], leg["side"], leg["lots"]) for leg in sent["legs"]] == [
+        ("PE", "buy", 1),
+        ("PE", "sell", 2),
+        ("CE", "sell", 1),
+        ("CE", "buy", 1),
+    ]
+    assert page.inner_text("#sb-maxp") == "3,250" and page.inner_text("#sb-maxl") == "-9,750"
+    assert page.inner_text("#sb-be") == "23,450, 23,750" and page.inner_text("#sb-pop") == "41.2%"
+    assert page.inner_text("#sb-margin") == "unavailable: simulated market"
+    assert page.get_attribute("#sb-chart", "data-series") == "2"
+    page.eval_on_selector(
+        "#sb-iv-shift", "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    page.wait_for_function("n => document.getElementById('sb-status').textContent.startsWith('priced')", arg=None)
+    page.wait_for_function("() => document.getElementById('sb-iv-shift-label').textContent === '+2.0'")
+    page.wait_for_timeout(500)
+    assert bodies[-1]["iv_shift"] == 2
+    _shot(page, tmp_path, "strategy.png")

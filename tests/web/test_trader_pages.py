@@ -127,3 +127,15 @@ def test_the_oi_flow_page_points_at_its_api_with_the_chosen_field(trader: Client
     bad = trader.get("/oi-flow/?symbol=NIFTY&field=gamma")
     assert bad.status_code == 400 and "field=&#x27;gamma&#x27; is not valid" in bad.content.decode()
     assert trader.get("/oi-flow/?symbol=NIFTY&interval=2").status_code == 400
+
+
+def test_the_strategy_builder_page_embeds_its_minute_lots_and_a_csrf_token(trader: Client) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    chain_write(nifty, minute=MINUTE_2)
+    html = trader.get("/strategy/?symbol=NIFTY&bucket=this_week&at=2026-03-27T09:30").content.decode()
+    assert 'id="builder" data-symbol="NIFTY" data-bucket="this_week"' in html
+    assert _embedded(html, "time-travel")["at"] == MINUTE_1.isoformat()  # type: ignore[index]
+    assert _embedded(html, "lot-sizes") == {WEEKLY.isoformat(): 65}
+    assert 'name="csrfmiddlewaretoken"' in html and '<option value="iron_condor">Iron condor</option>' in html
+    assert trader.get("/strategy/?symbol=NIFTY&at=soon").status_code == 400
