@@ -170,6 +170,9 @@
     table.dataset.at = Live.istParam(message.minute);
     table.dataset.updates = String(Number(table.dataset.updates || 0) + 1);
     if (travel && message.full !== "replay") travel.liveMinute(message.minute);
+    const link = new URL($("to-strategy").href);
+    if (message.full === "replay") link.searchParams.set("at", table.dataset.at); else link.searchParams.delete("at");
+    $("to-strategy").href = link.toString();
   }
 
   /* Redraw every kept leg (after the strike range or the unit changed). */

@@ -170,6 +170,10 @@ def test_a_deep_link_opens_at_its_minute(page: Any, minutes: list[datetime]) -> 
     assert price.inner_text().replace(",", "") == f"{ce.last_price:.2f}"
     page.wait_for_timeout(1500)  # no live feed overwrites the minute asked for
     assert page.get_attribute("#chain", "data-at") == at
+    # The builder opens on the same minute.
+    page.click("#to-strategy")
+    page.wait_for_selector("#sb-chain-body tr.atm")
+    assert page.get_attribute("#builder", "data-at") == at
 
 
 def test_the_strike_range_and_the_oi_unit_change_the_chain(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
