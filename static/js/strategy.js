@@ -129,7 +129,25 @@
     root.dataset.legs = String(legs.length);
   }
 
+  // A calendar sells the ATM call of the page's expiry and buys the same strike of the next bucket's expiry.
+  const NEXT_BUCKET = { this_week: "next_week", next_week: "this_month", this_month: "next_month" };
+  async function applyCalendar() {
+    const next = NEXT_BUCKET[bucket];
+    const near = byOffset.get("0|CE");
+    if (!next || !near) { status("sb-status", "a calendar needs a later expiry than " + bucket, "failed"); return; }
+    const reply = await api(`/api/v1/option-chain/${encodeURIComponent(symbol)}?bucket=${next}&at=${encodeURIComponent(Live.istParam(chain.minute))}`);
+    const far = reply.ok ? reply.body.rows.find((r) => r.strike === near.strike && r.ce) : null;
+    if (!far) { status("sb-status", `no ${near.strike} CE in ${next} at this minute`, "failed"); return; }
+    legs = [
+      { expiry: chain.expiry, strike: near.strike, option_type: "CE", side: "sell", lots: 1, price: mid(near.ce) },
+      { expiry: reply.body.expiry, strike: far.strike, option_type: "CE", side: "buy", lots: 1, price: mid(far.ce) },
+    ];
+    drawLegs();
+    schedule();
+  }
+
   function applyTemplate(name) {
+    if (name === "calendar" && chain) { applyCalendar(); return; }
     const template = TEMPLATES[name];
     if (!template || !chain) return;
     const missing = template.filter(([type, , offset]) => !byOffset.has(offset + "|" + type));
@@ -231,6 +249,14 @@
       $("sb-unavailable").textContent = "Payoff pricing is not available on this server yet (its API, POST /api/v1/strategies/payoff, is not installed): "
         + "the chart shows only the at-expiry payoff, computed in the browser from the legs; breakevens before expiry, POP, greeks and margin need the API.";
       clearStats();
+      if (new Set(legs.map((l) => l.expiry)).size > 1) {
+        $("sb-unavailable").textContent = "Payoff pricing is not available on this server yet (its API, POST /api/v1/strategies/payoff, is not installed); "
+          + "legs of different expiries (a calendar) have no at-expiry payoff without pricing the later leg, so nothing is drawn.";
+        if (chart) chart.clear();
+        $("sb-chart").dataset.series = "0";
+        root.dataset.payoff = "unavailable";
+        return;
+      }
       const local = localAtExpiry();
       drawChart(local, []);
       $("sb-whatif").textContent = rupees(interpolate(local, centre()));

@@ -370,3 +370,16 @@ def test_the_strategy_builder_adds_an_iron_condor_and_draws_its_payoff(
     page.wait_for_timeout(500)
     assert bodies[-1]["iv_shift"] == 2
     _shot(page, tmp_path, "strategy.png")
+
+    # A calendar: the ATM call of this week sold, the same strike of next week bought.
+    sent_before = len(bodies)
+    page.select_option("#sb-template", "calendar")
+    page.wait_for_function("n => document.querySelectorAll('#sb-legs-body tr.leg').length === 2")
+    for _ in range(100):  # the playwright route handler runs while the page waits
+        if len(bodies) > sent_before and len(bodies[-1]["legs"]) == 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(bodies) > sent_before
+    near, far = bodies[-1]["legs"]
+    assert (near["option_type"], near["side"], far["option_type"], far["side"]) == ("CE", "sell", "CE", "buy")
+    assert near["strike"] == far["strike"] == strikes[0] and far["expiry"] > near["expiry"]
