@@ -11,9 +11,10 @@ from typing import Any, TypedDict, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.analytics import selectors as analytics
 from apps.analytics.selectors.chain import ChainSummary, GammaExposure, IvSmile, OiByStrike
@@ -26,12 +27,13 @@ from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.choices import ExpiryBucket
 from apps.market.clock import IST, ist_day_bounds
 from apps.market.models import Underlying
-from apps.marketdata.selectors import underlying_list_with_spot
+from apps.marketdata.selectors import chain_minute_at, underlying_list_with_spot
 from apps.overview.selectors import overview_breadth, overview_indices, overview_sectors
 from apps.participants.models import ParticipantKind
 from apps.participants.selectors import participants_dates, participants_for_date, participants_history
 from apps.web import ops_views
 from apps.web.ops_views import system_context
+from apps.web.selectors import chain_minutes_of_day, option_lot_sizes
 
 View = Callable[..., HttpResponse]
 T = TypeVar("T")
@@ -74,13 +76,48 @@ def _or_none(selector: Callable[..., T], **kwargs: Any) -> T | None:
         return None
 
 
+class TimeTravel(TypedDict):
+    """The "as of" control of a page (embedded as JSON): the archived minutes of one IST day to step through,
+    and the minute asked for by the URL (``at=``, IST without an offset) when the page opens in replay."""
+
+    day: str | None
+    """The IST day shown: ``date=``, the day of ``at=``, or the day of the latest archived minute."""
+    minutes: list[str]
+    at: str | None
+    """ISO UTC of the requested moment; None means live."""
+
+
+def _time_travel(request: HttpRequest, underlying: Underlying | None) -> TimeTravel:
+    at = params.parse_at(request.GET)
+    day = params.parse_date(request.GET, "date")
+    if at is not None:
+        day = at.astimezone(IST).date()
+    if day is None and underlying is not None:
+        latest = chain_minute_at(underlying=underlying, at=timezone.now())
+        day = latest.astimezone(IST).date() if latest else None
+    minutes = chain_minutes_of_day(underlying=underlying, day=day) if underlying and day else []
+    if at is None and request.GET.get("date") and minutes:
+        at = minutes[-1]  # a past day picked without a minute opens at that day's last minute
+    return TimeTravel(
+        day=day.isoformat() if day else None,
+        minutes=[minute.isoformat() for minute in minutes],
+        at=at.isoformat() if at else None,
+    )
+
+
 @page
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The chain page; the chain itself arrives over the websocket, the stats start from the latest analytics."""
+    """The chain page. Live, the chain arrives over the websocket and the stats start from the latest analytics;
+    with ``at=`` (or a past ``date=``) the page replays the archive minute by minute through the API."""
     context = _chain_context(request)
     selected = context["selected"]
-    summary = _or_none(analytics.chain_summary, underlying=selected, bucket=context["bucket"]) if selected else None
-    return render(request, "web/dashboard.html", {**context, "summary": summary})
+    travel = _time_travel(request, selected)
+    at = datetime.fromisoformat(travel["at"]) if travel["at"] else None
+    summary = (
+        _or_none(analytics.chain_summary, underlying=selected, bucket=context["bucket"], at=at) if selected else None
+    )
+    lots = option_lot_sizes(underlying=selected) if selected else {}
+    return render(request, "web/dashboard.html", {**context, "summary": summary, "travel": travel, "lots": lots})
 
 
 class ChartsData(TypedDict):
@@ -98,32 +135,100 @@ class ChartsData(TypedDict):
     volatility: VolatilitySeries | None
 
 
-def _charts_data(*, underlying: Underlying, bucket: str) -> ChartsData | None:
-    """Everything the charts page draws, for the latest analysed minute and the IST session it belongs to."""
-    summary = _or_none(analytics.chain_summary, underlying=underlying, bucket=bucket)
+def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = None) -> ChartsData | None:
+    """Everything the charts page draws, for the latest analysed minute at or before ``at`` (default: the latest)
+    and its IST session up to that minute."""
+    summary = _or_none(analytics.chain_summary, underlying=underlying, bucket=bucket, at=at)
     if summary is None:
         return None
-    start, end = ist_day_bounds(datetime.fromisoformat(summary["minute"]).astimezone(IST).date())
-    point = {"underlying": underlying, "bucket": bucket}
+    minute = datetime.fromisoformat(summary["minute"])
+    start, _ = ist_day_bounds(minute.astimezone(IST).date())
+    point = {"underlying": underlying, "bucket": bucket, "at": minute}
+    day = {"underlying": underlying, "bucket": bucket, "start": start, "end": minute}
     return ChartsData(
         summary=summary,
         smile=_or_none(analytics.iv_smile, **point),
         oi=_or_none(analytics.oi_by_strike, **point),
         gex=_or_none(analytics.gex, **point),
         overlay=_or_none(analytics.overlay, **point),
-        pcr_oi=_or_none(analytics.history, field="pcr_oi", start=start, end=end, **point),
-        max_pain=_or_none(analytics.history, field="max_pain", start=start, end=end, **point),
-        our_vix=_or_none(analytics.our_vix_at, underlying=underlying, at=datetime.fromisoformat(summary["minute"])),
-        volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=end),
+        pcr_oi=_or_none(analytics.history, field="pcr_oi", **day),
+        max_pain=_or_none(analytics.history, field="max_pain", **day),
+        our_vix=_or_none(analytics.our_vix_at, underlying=underlying, at=minute),
+        volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=minute),
     )
 
 
 @page
 def charts(request: HttpRequest) -> HttpResponse:
+    """The charts of one minute: the latest analysed, or the one of ``at=`` (time travel, as on the chain page)."""
     context = _chain_context(request)
     selected = context["selected"]
-    data = _charts_data(underlying=selected, bucket=context["bucket"]) if selected else None
-    return render(request, "web/charts.html", {**context, "charts": data})
+    travel = _time_travel(request, selected)
+    at = datetime.fromisoformat(travel["at"]) if travel["at"] else None
+    data = _charts_data(underlying=selected, bucket=context["bucket"], at=at) if selected else None
+    return render(request, "web/charts.html", {**context, "charts": data, "travel": travel})
+
+
+@login_required
+def charts_data(request: HttpRequest) -> HttpResponse:
+    """The charts page's data as JSON for one minute (``symbol``, ``bucket``, ``at``), redrawn without a reload
+    while the page replays; a bad parameter is a 4xx ``{"error": ...}``, a minute with no analytics 404."""
+    try:
+        context = _chain_context(request)
+        selected = context["selected"]
+        if selected is None:
+            raise NotFoundError("No underlyings yet.")
+        data = _charts_data(underlying=selected, bucket=context["bucket"], at=params.parse_at(request.GET))
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status_code)
+    if data is None:
+        return JsonResponse(
+            {"error": f"No analytics for {selected.symbol} ({context['bucket']}) at that minute."}, status=404
+        )
+    return JsonResponse(data)
+
+
+FLOW_FIELDS = [
+    ("oi", "OI"),
+    ("doi_open", "ΔOI since the open"),
+    ("doi_interval", "ΔOI per interval"),
+    ("volume", "Volume"),
+]
+
+
+FLOW_INTERVALS = ["1", "5", "15"]
+
+
+@page
+def oi_flow(request: HttpRequest) -> HttpResponse:
+    """The OI-flow heatmap (strikes by minutes of one day and expiry); the page reads the oi-flow API itself."""
+    context = _chain_context(request)
+    travel = _time_travel(request, context["selected"])
+    field = params.parse_choice(request.GET, "field", [name for name, _ in FLOW_FIELDS], default="oi")
+    interval = params.parse_choice(request.GET, "interval", FLOW_INTERVALS, default="5")
+    return render(
+        request,
+        "web/oi_flow.html",
+        {
+            **context,
+            "day": travel["day"],
+            "field": field,
+            "interval": interval,
+            "fields": FLOW_FIELDS,
+            "intervals": FLOW_INTERVALS,
+        },
+    )
+
+
+@page
+def strategy(request: HttpRequest) -> HttpResponse:
+    """The strategy builder: legs from the chain as of a minute (``at=``, default the latest) or from templates;
+    the payoff comes from the strategies API (the page says so when the server does not have it)."""
+    context = _chain_context(request)
+    selected = context["selected"]
+    travel = _time_travel(request, selected)
+    lots = option_lot_sizes(underlying=selected) if selected else {}
+    return render(request, "web/strategy.html", {**context, "travel": travel, "lots": lots})
 
 
 @page

@@ -19,3 +19,6 @@ OPTRADING_COLLECT_INTERVAL = 5
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/min", "anon": "100000/min"}  # noqa: F405
 # Alert email lands in django.core.mail.outbox; no SMTP server is ever called.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The other tests collect ATM ± 2 (small chains, fast on CI); the shipped default ATM ± 10 is checked, and its
+# quote-call budget measured, in tests/collection/test_strike_budget.py.
+OPTRADING_STRIKE_OFFSETS = "-2..2"

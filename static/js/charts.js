@@ -1,22 +1,41 @@
-/* Charts from the analytics selectors' data embedded in the page (apps.analytics.selectors). */
+/* Charts from the analytics selectors' data embedded in the page (apps.analytics.selectors). With the "as of"
+   control (timetravel.js) each chosen minute's data is read from /charts/data?at=... and every chart redrawn;
+   "Back to live" draws the latest analysed minute again. */
 "use strict";
 (function () {
   const source = document.getElementById("charts-data");
   if (!source || !window.echarts) return;
-  const data = JSON.parse(source.textContent);
-  const charts = [];
+  const charts = new Map();  // element id -> its echarts instance
   const ist = (iso) => new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
   const base = { tooltip: { trigger: "axis" }, grid: { left: 60, right: 50, top: 40, bottom: 60 } };
 
   function draw(id, option) {
     const el = document.getElementById(id);
     if (!el) return;
-    if (!option) { el.innerHTML = '<p class="muted">No data yet.</p>'; el.style.height = "auto"; return; }
+    if (!option) {
+      if (charts.has(id)) { charts.get(id).dispose(); charts.delete(id); }
+      el.innerHTML = '<p class="muted">No data yet.</p>'; el.style.height = "auto"; return;
+    }
     if (option.legend) option.legend.bottom = 0;  // below the axis labels, clear of the plot
-    const chart = echarts.init(el);
-    chart.setOption(Object.assign({}, base, option));
-    charts.push(chart);
+    if (!charts.has(id)) { el.innerHTML = ""; el.style.height = ""; charts.set(id, echarts.init(el)); }
+    charts.get(id).setOption(Object.assign({}, base, option), true);
   }
+
+  const fixed = (v, d) => (v === null || v === undefined ? "—" : Number(v).toFixed(d));
+  function stats(data) {
+    const s = data.summary, vix = data.our_vix || {};
+    const values = {
+      pcr_oi: fixed(s.pcr_oi, 2), max_pain: fixed(s.max_pain, 0), atm_iv: (s.atm_iv === null ? "—" : (s.atm_iv * 100).toFixed(1)) + "%",
+      straddle: fixed(s.straddle, 2), expected_move: fixed(s.expected_move, 0), net_gex: fixed(s.net_gex, 0),
+      our_vix: fixed(vix.our_vix, 2), india_vix: fixed(vix.india_vix, 2),
+    };
+    document.querySelectorAll("[data-stat]").forEach((b) => { b.textContent = values[b.dataset.stat]; });
+    document.getElementById("charts-minute").textContent = Live.ist(s.minute);
+    document.getElementById("charts-expiry").textContent = s.expiry;
+    document.getElementById("chart-stats").dataset.at = Live.istParam(s.minute);
+  }
+
+  function render(data) {
 
   const smile = data.smile;
   draw("chart-smile", smile && {
@@ -100,5 +119,32 @@
     ],
   });
 
+  }
+
+  render(JSON.parse(source.textContent));
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+
+  const table = new URLSearchParams(location.search);
+  const query = (iso) => {
+    const q = new URLSearchParams({ symbol: table.get("symbol") || "", bucket: table.get("bucket") || "" });
+    if (iso) q.set("at", Live.istParam(iso));
+    return "/charts/data?" + q.toString();
+  };
+  const status = (text, cls) => { const el = document.getElementById("charts-status"); el.textContent = text; el.className = "badge " + (cls || ""); };
+  async function load(iso, current) {
+    const response = await fetch(query(iso), { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const body = await response.json().catch(() => ({}));
+    if (!current()) return;
+    if (!response.ok) { status(body.error || `HTTP ${response.status}`, "failed"); return; }
+    status(iso ? "replay" : "latest", iso ? "partial" : "ok");
+    stats(body);
+    render(body);
+  }
+  let started = false;
+  window.TimeTravel && TimeTravel.init({
+    show: load,
+    live: function () { if (started) load(null, () => true); started = true; status("latest", "ok"); },
+    leaveLive: function () { started = true; },
+    failed: function (message) { status(message, "failed"); },
+  });
 })();

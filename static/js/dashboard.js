@@ -1,20 +1,50 @@
-/* The live option chain. The feed sends the whole chain first (full: true), then only the legs that changed,
-   keyed <expiry>:<strike>:<CE|PE>, and the keys that left: changed cells are updated in place, rows whose
-   strikes left are removed, and new strikes are inserted in strike order. The stats come from the chain
-   summary embedded in the page, then from each analytics run. */
+/* The option chain, live or replayed from the archive.
+
+   Live: the feed sends the whole chain first (full: true), then only the legs that changed, keyed
+   <expiry>:<strike>:<CE|PE>, and the keys that left: changed cells are updated in place, rows whose strikes
+   left are removed, and new strikes are inserted in strike order. The stats come from the chain summary
+   embedded in the page, then from each analytics run.
+
+   Replay (timetravel.js): the websockets are closed and each chosen minute is read from the API
+   (/api/v1/option-chain/<symbol>?at=...&offsets=-N..N and /api/v1/analytics/<symbol>/summary?at=...),
+   drawn as a full chain message. "Back to live" reconnects the feeds.
+
+   Rows shown are the strikes within ATM ± N of the "Strikes" control; OI, ΔOI and volume are shown in units
+   or lots (the "OI in" control); both choices are remembered in this browser (localStorage). */
 "use strict";
 (function () {
   const table = document.getElementById("chain");
   if (!table) return;
   const body = document.getElementById("chain-body");
   const priceField = document.getElementById("price-field");
+  const rangeField = document.getElementById("strike-range");
+  const unitField = document.getElementById("oi-unit");
+  const LOTS = JSON.parse((document.getElementById("lot-sizes") || { textContent: "{}" }).textContent);
+  const remembered = (key, field) => {
+    const saved = localStorage.getItem(key);
+    if (saved && Array.from(field.options).some((o) => o.value === saved)) field.value = saved;
+    field.addEventListener("change", () => localStorage.setItem(key, field.value));
+  };
+  remembered("optrading.strikeRange", rangeField);
+  remembered("optrading.oiUnit", unitField);
   const legs = new Map();        // key -> the leg last received
   const sides = new Map();       // "<strike>|<CE|PE>" -> the same leg, to find a row's other side
   const strikeRows = new Map();  // strike -> its <tr>
   let atmStrike = null;
+  let travel = null;             // the "as of" control (timetravel.js), once initialised
   const $ = (id) => document.getElementById(id);
   const status = (text, cls) => { const el = $("chain-status"); el.textContent = text; el.className = "badge " + (cls || ""); };
   const FORWARD_SOURCES = { parity: "put-call parity", future: "same-expiry future", carry: "spot carried at r" };
+
+  /* A quantity in the chosen unit: units as reported, or lots of the leg's expiry ("—" when its lot is unknown). */
+  function qty(value, leg) {
+    if (value === null || value === undefined) return "—";
+    if (unitField.value !== "lots") return Live.lakhs(value);
+    const lot = LOTS[leg.expiry];
+    return lot ? Live.lakhs(value / lot) : "—";
+  }
+  function range() { return rangeField.value === "all" ? null : Number(rangeField.value); }
+  function inRange(leg) { const n = range(); return n === null || leg.strike_offset === null || Math.abs(leg.strike_offset) <= n; }
 
   // Call columns from the outside in to the strike; the put side mirrors them.
   const LEG_COLUMNS = [
@@ -22,9 +52,9 @@
     ["gamma", (r) => Live.num(r.gamma, 5), true],
     ["delta", (r) => Live.num(r.delta, 2), false],
     ["iv", (r) => Live.pct(r.iv, 1), false],
-    ["volume", (r) => Live.num(r.volume), true],
-    ["oi", (r) => Live.num(r.oi), false],
-    ["oi_change", (r) => Live.num(r.oi_change), false],
+    ["volume", (r) => qty(r.volume, r), true],
+    ["oi", (r) => qty(r.oi, r), false],
+    ["oi_change", (r) => qty(r.oi_change, r), false],
     ["price", (r) => Live.num(r[priceField.value], 2), false],
   ];
   const BUILDUPS = ["long_buildup", "short_buildup", "short_covering", "long_unwinding", "neutral"];
@@ -98,6 +128,7 @@
     legs.delete(key);
     sides.delete(leg.strike + "|" + leg.option_type);
     const tr = strikeRows.get(leg.strike);
+    if (!tr) return;  // outside the strike range: not drawn
     const other = leg.option_type === "CE" ? "PE" : "CE";
     if (legOf(leg.strike, other)) {
       fillSide(tr, leg.option_type, null, false);
@@ -121,7 +152,12 @@
     message.rows.forEach(function (leg) {
       legs.set(leg.key, leg);
       sides.set(leg.strike + "|" + leg.option_type, leg);
-      fillSide(rowFor(leg.strike), leg.option_type, leg, !message.full);
+      if (inRange(leg)) {
+        fillSide(rowFor(leg.strike), leg.option_type, leg, !message.full);
+      } else if (strikeRows.has(leg.strike)) {  // moved out of range as ATM moved
+        strikeRows.get(leg.strike).remove();
+        strikeRows.delete(leg.strike);
+      }
     });
     markAtm(message.atm_strike);
     showEmptyWhenNothing();
@@ -131,7 +167,21 @@
     $("stat-spot").textContent = Live.num(message.spot, 2);
     $("stat-atm").textContent = Live.num(message.atm_strike);
     table.dataset.minute = message.minute;
+    table.dataset.at = Live.istParam(message.minute);
     table.dataset.updates = String(Number(table.dataset.updates || 0) + 1);
+    if (travel && message.full !== "replay") travel.liveMinute(message.minute);
+    const link = new URL($("to-strategy").href);
+    if (message.full === "replay") link.searchParams.set("at", table.dataset.at); else link.searchParams.delete("at");
+    $("to-strategy").href = link.toString();
+  }
+
+  /* Redraw every kept leg (after the strike range or the unit changed). */
+  function redraw() {
+    strikeRows.clear();
+    body.replaceChildren();
+    legs.forEach(function (leg) { if (inRange(leg)) fillSide(rowFor(leg.strike), leg.option_type, leg, false); });
+    markAtm(atmStrike);
+    showEmptyWhenNothing();
   }
 
   /* One expiry's chain summary (the selector's, embedded in the page, or an analytics.summary entry). */
@@ -160,9 +210,71 @@
     });
   }
 
+  /* An API chain (apps/api/chain.py) as a full feed message: one leg per side, keyed as the feed keys them. */
+  function chainMessage(chain) {
+    const rows = [];
+    let atm = null;
+    chain.rows.forEach(function (row) {
+      if (row.strike_offset === 0) atm = row.strike;
+      [["CE", row.ce], ["PE", row.pe]].forEach(function ([side, leg]) {
+        if (!leg) return;
+        rows.push(Object.assign({}, leg, {
+          key: `${chain.expiry}:${row.strike}:${side}`, expiry: chain.expiry, strike: row.strike, option_type: side,
+          strike_offset: row.strike_offset,
+          change: leg.close_price === null || leg.last_price === null ? null : +(leg.last_price - leg.close_price).toFixed(2),
+        }));
+      });
+    });
+    return { type: "chain.update", full: "replay", removed: [], rows: rows, minute: chain.minute, spot: chain.spot, atm_strike: atm };
+  }
+
+  async function api(path) {
+    const response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+    return body;
+  }
+
+  const symbol = encodeURIComponent(table.dataset.symbol), bucket = encodeURIComponent(table.dataset.bucket);
+  async function showMinute(iso, current) {
+    const at = encodeURIComponent(Live.istParam(iso));
+    const n = range();
+    const offsets = n === null ? "" : `&offsets=${-n}..${n}`;
+    const [chain, summary] = await Promise.all([
+      api(`/api/v1/option-chain/${symbol}?bucket=${bucket}&at=${at}${offsets}`),
+      api(`/api/v1/analytics/${symbol}/summary?bucket=${bucket}&at=${at}`).catch(() => null),
+    ]);
+    if (!current()) return;
+    onChain(chainMessage(chain));
+    if (summary) showSummary(summary);
+    status("replay", "partial");
+  }
+
+  let feeds = [];
+  function goLive() {
+    feeds.forEach((f) => f.close());
+    feeds = [Live.connect(table.dataset.ws, onChain, status), Live.connect(table.dataset.analyticsWs, onAnalytics, function () {})];
+  }
+  function leaveLive() {
+    feeds.forEach((f) => f.close());
+    feeds = [];
+    status("replay", "partial");
+  }
+
   const embedded = $("chain-summary");
   if (embedded) showSummary(JSON.parse(embedded.textContent));
   priceField.addEventListener("change", repaintPrices);
-  Live.connect(table.dataset.ws, onChain, status);
-  Live.connect(table.dataset.analyticsWs, onAnalytics, function () {});
+  unitField.addEventListener("change", function () {
+    const lots = unitField.value === "lots";
+    $("unit-name").textContent = lots ? "lots" : "units";
+    $("unit-note").textContent = lots ? "units divided by the expiry's lot size" : "quantity, as the exchange reports them";
+    redraw();
+  });
+  rangeField.addEventListener("change", function () { if (travel && travel.replaying()) travel.reload(); else redraw(); });
+  if (unitField.value === "lots") unitField.dispatchEvent(new Event("change"));
+  travel = window.TimeTravel && TimeTravel.init({
+    show: showMinute, live: goLive, leaveLive: leaveLive,
+    failed: function (message) { status(message, "failed"); },
+  });
+  if (!travel) goLive();
 })();

@@ -12,31 +12,54 @@ window.Live = (function () {
     return Number(value).toLocaleString("en-IN", { minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0 });
   }
   function pct(value, digits) { return value === null || value === undefined ? "—" : num(value * 100, digits === undefined ? 1 : digits); }
+  /* A quantity as Indian traders read it: 45,000 below a lakh, then 12.5 L, then 1.25 Cr (1 Cr = 100 L). */
+  function lakhs(value) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "—";
+    const size = Math.abs(value);
+    if (size >= 1e7) return num(value / 1e7, 2) + " Cr";
+    if (size >= 1e5) return num(value / 1e5, 1) + " L";
+    return num(value, size && size < 10 && value % 1 ? 1 : 0);
+  }
+  /* IST wall-clock minute of an ISO time as the pages' URLs carry it: 2026-03-24T10:15. */
+  function istParam(iso) {
+    const parts = {};
+    new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso)).forEach((p) => { parts[p.type] = p.value; });
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  }
 
   /* Open path on this host (on the websocket server's own port when the page names one: HTTP and websockets
      are served by different processes); onMessage gets each parsed payload; onStatus gets (text, cls).
-     Reconnects with backoff unless the server closed with a 44xx code (that needs the user). */
+     Reconnects with backoff unless the server closed with a 44xx code (that needs the user) or the caller
+     closed it (the returned handle's close(), e.g. when a page leaves live for a replay). */
   function connect(path, onMessage, onStatus) {
     let delay = 1000;
+    let stopped = false;
+    let current = null;
     function open() {
+      if (stopped) return null;
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
       const port = document.body.dataset.wsPort;
       const socket = new WebSocket(scheme + (port ? location.hostname + ":" + port : location.host) + path);
       socket.onopen = function () { delay = 1000; onStatus("live", "ok"); };
       socket.onmessage = function (event) {
+        if (stopped) return;
         const payload = JSON.parse(event.data);
         if (payload.type === "error") { onStatus(payload.error, "failed"); return; }
         onMessage(payload);
       };
       socket.onclose = function (event) {
+        if (stopped) return;
         if (FATAL[event.code]) { onStatus("closed: " + FATAL[event.code], "failed"); return; }
         onStatus("reconnecting…", "partial");
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
       };
+      current = socket;
       return socket;
     }
-    return open();
+    open();
+    return { close: function () { stopped = true; if (current) current.close(); } };
   }
-  return { connect: connect, ist: ist, num: num, pct: pct };
+  return { connect: connect, ist: ist, num: num, pct: pct, lakhs: lakhs, istParam: istParam };
 })();

@@ -16,7 +16,7 @@ from tests.live.chain import MINUTE_1, WEEKLY, chain_write, underlying_create
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/charts/", "/participants/", "/overview/", "/system/", "/broker/"]
+PAGES = ["/", "/charts/", "/oi-flow/", "/strategy/", "/participants/", "/overview/", "/system/", "/broker/"]
 PARTICIPANTS_OI = Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "participants"
 
 
@@ -124,9 +124,9 @@ def test_it_draws_the_charts_from_the_latest_analytics(trader: Client) -> None:
         },
     )
     html = trader.get("/charts/?symbol=NIFTY").content.decode()
-    assert "analytics as of 27 Mar 09:30 IST" in html
-    assert "<b>0.88</b><span>PCR (OI)</span>" in html
-    assert "<b>18.3%</b><span>ATM IV</span>" in html
+    assert 'analytics as of <span id="charts-minute">27 Mar 09:30</span> IST' in html
+    assert '<b data-stat="pcr_oi">0.88</b><span>PCR (OI)</span>' in html
+    assert '<b data-stat="atm_iv">18.3%</b><span>ATM IV</span>' in html
     assert 'id="charts-data"' in html and '"max_pain": 23000.0' in html
     assert '"gex": -200000000.0' in html
 
@@ -215,8 +215,8 @@ def test_it_shows_our_vix_beside_india_vix_on_the_charts(trader: Client) -> None
         underlying=nifty, minute=MINUTE_1, our_vix=26.398, our_vix_note="2026-04-28 and 2026-05-26", vix=26.8
     )
     html = trader.get("/charts/?symbol=NIFTY").content.decode()
-    assert "<b>26.40</b><span>Our VIX (ours)</span>" in html
-    assert "<b>26.80</b><span>India VIX (NSE)</span>" in html
+    assert '<b data-stat="our_vix">26.40</b><span>Our VIX (ours)</span>' in html
+    assert '<b data-stat="india_vix">26.80</b><span>India VIX (NSE)</span>' in html
     assert "ours, not NSE's): 2026-04-28 and 2026-05-26." in html
     assert 'id="chart-vix"' in html and '"our_vix": 26.398' in html
 
@@ -232,7 +232,7 @@ def test_it_shows_why_our_vix_is_absent_instead_of_a_number(trader: Client) -> N
         our_vix_note="only 5 strikes of 2026-03-30 were collected (22700-22900); set OPTRADING_CHAIN_SCOPE=full",
     )
     html = trader.get("/charts/?symbol=NIFTY").content.decode()
-    assert "<b>—</b><span>Our VIX (ours)</span>" in html
+    assert '<b data-stat="our_vix">—</b><span>Our VIX (ours)</span>' in html
     assert (
         "not computed for this minute: Only the strikes around the ATM were collected; the method needs the whole "
         "chain (only 5 strikes of 2026-03-30 were collected (22700-22900); set OPTRADING_CHAIN_SCOPE=full)."
