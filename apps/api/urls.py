@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("apps.quality.urls")),
     path("", include("apps.alerts.urls")),
     path("", include("apps.brokers.api_urls")),
+    path("", include("apps.strategies.urls")),
     path("schema/", docs.SchemaApi.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerDocsView.as_view(), name="api-docs"),
     path("market-status", system.MarketStatusApi.as_view(), name="api-market-status"),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.quality",
     "apps.health",
     "apps.alerts",
+    "apps.strategies",
     "apps.live",
     "apps.api",
     "apps.web",

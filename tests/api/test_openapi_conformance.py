@@ -26,9 +26,11 @@ from apps.brokers.services import kite_session_create
 from apps.core.queues import CeleryQueue
 from apps.health.heartbeats import BEAT, WATCHDOG, heartbeat_write, worker_heartbeat_name
 from apps.health.models import Heartbeat
+from apps.market.expiries import weekly_expiries
 from apps.market.models import Underlying
 from apps.monitoring.services import error_record
 from apps.quality.services.eod import eod_verify
+from apps.strategies.models import Strategy
 from tests.api.conftest import PAST_SESSIONS, TODAY
 from tests.kite_double import KiteDouble
 
@@ -70,6 +72,13 @@ DAY = TODAY.isoformat()
 RULE = {"symbol": "NIFTY", "metric": "pcr_oi", "condition": "crosses_above", "value": 1.2, "channels": ["websocket"]}
 RULES = "/api/v1/alerts/rules"
 MISSING = "999999"
+STRATEGIES = "/api/v1/strategies"
+NEAR = weekly_expiries("NIFTY", TODAY, 1)[0].isoformat()
+PAYOFF = {
+    "symbol": "NIFTY",
+    "legs": [{"expiry": NEAR, "strike": 24000, "option_type": "CE", "side": "buy", "lots": 1, "price": 100.0}],
+}
+SAVED = {"name": "Long call", **PAYOFF}
 
 CASES: list[Case] = [
     Case("GET", "/api/v1/health", 200, role="anon"),
@@ -166,6 +175,24 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/quality", 200, {"date": DAY}),
     Case("GET", "/api/v1/quality", 400, {"date": "someday"}),
     Case("GET", "/api/v1/quality", 404, {"date": "2020-01-02"}),
+    # Strategies (apps.strategies): the payoff on the market day's chain, templates, saved strategies.
+    Case("GET", "/api/v1/option-chain/{symbol}", 200, {**ANY_CHAIN, "greeks": "all"}),
+    Case("POST", "/api/v1/strategies/payoff", 200, body=PAYOFF),
+    Case("POST", "/api/v1/strategies/payoff", 400, body={**PAYOFF, "legs": []}),
+    Case("GET", "/api/v1/strategies/templates", 200),
+    Case("GET", STRATEGIES, 200),
+    Case("POST", STRATEGIES, 201, body=SAVED),
+    Case("POST", STRATEGIES, 400, body={**SAVED, "symbol": "NIFTI"}),
+    Case("GET", STRATEGIES + "/{id}", 200),
+    Case("GET", STRATEGIES + "/{id}", 404, error_id=MISSING),
+    Case("GET", STRATEGIES + "/{id}/pnl", 200, {"date": DAY}),
+    Case("GET", STRATEGIES + "/{id}/pnl", 400, {"date": "today"}),
+    Case("GET", STRATEGIES + "/{id}/pnl", 404, {"date": DAY}, error_id=MISSING),
+    Case("PATCH", STRATEGIES + "/{id}", 200, body={"name": "Renamed"}),
+    Case("PATCH", STRATEGIES + "/{id}", 400, body={"legs": []}),
+    Case("PATCH", STRATEGIES + "/{id}", 404, body={"name": "Renamed"}, error_id=MISSING),
+    Case("DELETE", STRATEGIES + "/{id}", 204),
+    Case("DELETE", STRATEGIES + "/{id}", 404, error_id=MISSING),
 ]
 
 
@@ -241,7 +268,8 @@ def operations_data(market_day: dict, user: Any) -> dict[str, str]:
         owner=user, url="https://hooks.example.com/optrading", consecutive_failures=10, disabled_at=timezone.now()
     )
     eod_verify(day=TODAY, record=True)
-    return {"rule": str(rule.pk), "webhook": str(webhook.pk)}
+    strategy = Strategy.objects.create(owner=user, name="Saved", underlying=nifty, legs=PAYOFF["legs"])
+    return {"rule": str(rule.pk), "webhook": str(webhook.pk), "strategy": str(strategy.pk)}
 
 
 def _heartbeats(*, fresh: bool) -> None:
@@ -284,6 +312,8 @@ def _path_id(case: Case, *, error_id: str, data: dict[str, str]) -> str:
         return data["rule"]
     if case.path.startswith("/api/v1/alerts/webhooks"):
         return data["webhook"]
+    if case.path.startswith(STRATEGIES):
+        return data["strategy"]
     return error_id
 
 
