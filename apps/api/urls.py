@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from apps.api import analytics, chain, docs, exports, overview, participants, system
+from apps.api import analytics, chain, docs, exports, flow, overview, participants, system
 from apps.monitoring import metrics  # noqa: F401  registers the custom metrics before /metrics is first served
 
 urlpatterns = [
@@ -42,6 +42,8 @@ urlpatterns = [
         name="api-analytics-vix-correlation",
     ),
     path("analytics/<str:symbol>/volatility", analytics.VolatilityApi.as_view(), name="api-analytics-volatility"),
+    path("analytics/<str:symbol>/oi-flow", flow.OiFlowApi.as_view(), name="api-analytics-oi-flow"),
+    path("analytics/<str:symbol>/oi-cumulative", flow.OiCumulativeApi.as_view(), name="api-analytics-oi-cumulative"),
     path("participants", participants.ParticipantsApi.as_view(), name="api-participants"),
     path("participants/history", participants.ParticipantsHistoryApi.as_view(), name="api-participants-history"),
     path("overview/indices", overview.OverviewIndicesApi.as_view(), name="api-overview-indices"),

@@ -67,6 +67,7 @@ def _analytics(name: str, ok: dict[str, str], bad: dict[str, str], missing: dict
 ANY_CHAIN = {"bucket": "this_week"}
 AT_THE_CLOSE = {"expiry": "2026-03-30", "at": "2026-03-27T15:30"}  # NSE's bhavcopy: settlement rows, no quotes
 BEFORE_ANY = {"at": "2020-01-02T10:00"}
+BEFORE_DAY = {"date": "2020-01-02"}
 DAY = TODAY.isoformat()
 
 RULE = {"symbol": "NIFTY", "metric": "pcr_oi", "condition": "crosses_above", "value": 1.2, "channels": ["websocket"]}
@@ -175,6 +176,8 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/quality", 200, {"date": DAY}),
     Case("GET", "/api/v1/quality", 400, {"date": "someday"}),
     Case("GET", "/api/v1/quality", 404, {"date": "2020-01-02"}),
+    *_analytics("oi-flow", {"date": DAY, "interval": "5", "field": "doi_interval"}, {"interval": "7"}, BEFORE_DAY),
+    *_analytics("oi-cumulative", {"at": f"{DAY}T15:00"}, {"expiries": "soon"}, BEFORE_ANY),
     # Strategies (apps.strategies): the payoff on the market day's chain, templates, saved strategies.
     Case("GET", "/api/v1/option-chain/{symbol}", 200, {**ANY_CHAIN, "greeks": "all"}),
     Case("POST", "/api/v1/strategies/payoff", 200, body=PAYOFF),
