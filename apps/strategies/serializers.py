@@ -13,7 +13,7 @@ MAX_LEGS = 12
 MAX_SPOTS = 2000
 
 
-class LegSerializer(serializers.Serializer):
+class StrategyLegSerializer(serializers.Serializer):
     expiry = serializers.DateField(help_text="Expiry date YYYY-MM-DD.")
     strike = serializers.FloatField(min_value=0.01)
     option_type = serializers.ChoiceField(choices=["CE", "PE"])
@@ -30,7 +30,7 @@ class LegSerializer(serializers.Serializer):
 
 class PayoffInputSerializer(serializers.Serializer):
     symbol = serializers.CharField(max_length=32)
-    legs = serializers.ListField(child=LegSerializer(), min_length=1, max_length=MAX_LEGS)
+    legs = serializers.ListField(child=StrategyLegSerializer(), min_length=1, max_length=MAX_LEGS)
     spots = serializers.ListField(
         child=serializers.FloatField(min_value=0.0),
         required=False,
@@ -143,14 +143,14 @@ class PresetSerializer(serializers.Serializer):
 class StrategyInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     symbol = serializers.CharField(max_length=32)
-    legs = serializers.ListField(child=LegSerializer(), min_length=1, max_length=MAX_LEGS)
+    legs = serializers.ListField(child=StrategyLegSerializer(), min_length=1, max_length=MAX_LEGS)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class StrategySerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="underlying.symbol")
     owner = serializers.CharField(source="owner.get_username")
-    legs = LegSerializer(many=True)
+    legs = StrategyLegSerializer(many=True)
     created_at = serializers.DateTimeField(default_timezone=IST)
     updated_at = serializers.DateTimeField(default_timezone=IST)
 

@@ -178,6 +178,11 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/quality", 404, {"date": "2020-01-02"}),
     *_analytics("oi-flow", {"date": DAY, "interval": "5", "field": "doi_interval"}, {"interval": "7"}, BEFORE_DAY),
     *_analytics("oi-cumulative", {"at": f"{DAY}T15:00"}, {"expiries": "soon"}, BEFORE_ANY),
+    *_analytics("term-structure", {}, {"at": "noon"}, BEFORE_ANY),
+    *_analytics("surface", {"at": f"{DAY}T15:00"}, {"at": "noon"}, BEFORE_ANY),
+    *_analytics("skew-history", {"date": DAY}, {"date": DAY, "from": DAY}, {}),
+    Case("GET", ANALYTICS + "skew-history", 200, {"from": PAST_SESSIONS[0].isoformat(), "to": DAY}),
+    *_analytics("exposures", ANY_CHAIN, {"bucket": "someday"}, BEFORE_ANY),
     # Strategies (apps.strategies): the payoff on the market day's chain, templates, saved strategies.
     Case("GET", "/api/v1/option-chain/{symbol}", 200, {**ANY_CHAIN, "greeks": "all"}),
     Case("POST", "/api/v1/strategies/payoff", 200, body=PAYOFF),
