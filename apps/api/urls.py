@@ -48,6 +48,7 @@ urlpatterns = [
     path("analytics/<str:symbol>/surface", volviews.SurfaceApi.as_view(), name="api-analytics-surface"),
     path("analytics/<str:symbol>/skew-history", volviews.SkewHistoryApi.as_view(), name="api-skew-history"),
     path("analytics/<str:symbol>/exposures", volviews.ExposuresApi.as_view(), name="api-analytics-exposures"),
+    path("analytics/<str:symbol>/futures", volviews.FuturesApi.as_view(), name="api-analytics-futures"),
     path("participants", participants.ParticipantsApi.as_view(), name="api-participants"),
     path("participants/history", participants.ParticipantsHistoryApi.as_view(), name="api-participants-history"),
     path("overview/indices", overview.OverviewIndicesApi.as_view(), name="api-overview-indices"),

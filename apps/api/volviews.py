@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.analytics.selectors import vol_views
+from apps.analytics.selectors.futures import futures_day
 from apps.api import params
 from apps.api.analytics import AT_PARAMETER, ERRORS, EXPIRY_PARAMETERS, _expiry_args
 from apps.api.chain import SYMBOL_PARAMETER
@@ -171,3 +172,50 @@ class ExposuresApi(APIView):
         underlying = params.underlying_get(symbol=symbol)
         found = vol_views.exposures(underlying=underlying, **_expiry_args(request.query_params))
         return Response(ExposuresSerializer(found).data)
+
+
+class FutureSeriesSerializer(serializers.Serializer):
+    expiry = serializers.DateField()
+    price = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    basis = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="F - S, index points.")
+    carry = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="ln(F/S)/t annualised, decimal (0.065 = 6.5 %)."
+    )
+
+
+class CalendarSpreadSerializer(serializers.Serializer):
+    near = serializers.DateField(allow_null=True)
+    next = serializers.DateField(allow_null=True)
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="next - near, points.")
+
+
+class RolloverSerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    reason = serializers.CharField()
+    expiry_week = serializers.BooleanField(help_text="Whether the near future expires this (Monday-Sunday) week.")
+
+
+class FuturesDaySerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    date = serializers.DateField()
+    minutes = serializers.ListField(child=IstDateTimeField())
+    spot = serializers.ListField(child=serializers.FloatField())
+    futures = FutureSeriesSerializer(many=True)
+    calendar_spread = CalendarSpreadSerializer()
+    rollover = RolloverSerializer()
+
+
+class FuturesApi(APIView):
+    """Each listed future's basis and annualised carry against spot per minute, and the near-next spread."""
+
+    @extend_schema(
+        parameters=[
+            SYMBOL_PARAMETER,
+            OpenApiParameter("date", OpenApiTypes.DATE, description="IST day YYYY-MM-DD. Default: today."),
+        ],
+        responses={200: FuturesDaySerializer, **ERRORS},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        underlying = params.underlying_get(symbol=symbol)
+        day = params.parse_date(request.query_params, "date") or datetime.now(tz=IST).date()
+        return Response(FuturesDaySerializer(futures_day(underlying=underlying, day=day)).data)

@@ -183,6 +183,7 @@ CASES: list[Case] = [
     *_analytics("skew-history", {"date": DAY}, {"date": DAY, "from": DAY}, {}),
     Case("GET", ANALYTICS + "skew-history", 200, {"from": PAST_SESSIONS[0].isoformat(), "to": DAY}),
     *_analytics("exposures", ANY_CHAIN, {"bucket": "someday"}, BEFORE_ANY),
+    *_analytics("futures", {"date": DAY}, {"date": "today"}, BEFORE_DAY),
     # Strategies (apps.strategies): the payoff on the market day's chain, templates, saved strategies.
     Case("GET", "/api/v1/option-chain/{symbol}", 200, {**ANY_CHAIN, "greeks": "all"}),
     Case("POST", "/api/v1/strategies/payoff", 200, body=PAYOFF),
