@@ -6,7 +6,7 @@ function broadcasts its inputs and accepts scalars. Conventions: docs/pricing.md
 
 from __future__ import annotations
 
-from pricing.black76 import black76_greeks, black76_price
+from pricing.black76 import SECOND_ORDER, black76_greeks, black76_price, black76_second_order
 from pricing.black_scholes import NSE_RATE, bs_implied_volatility, bs_price
 from pricing.forward import (
     atm_iv,
@@ -25,6 +25,7 @@ __all__ = [
     "MINUTES_PER_YEAR",
     "NSE_RATE",
     "REASONS",
+    "SECOND_ORDER",
     "VixChain",
     "VixResult",
     "VixSettled",
@@ -33,6 +34,7 @@ __all__ = [
     "atm_strike",
     "black76_greeks",
     "black76_price",
+    "black76_second_order",
     "bs_implied_volatility",
     "bs_price",
     "expected_move",

@@ -119,3 +119,63 @@ def black76_greeks(
         for name, value in _greeks_flat(f, k, tt, rr, sg, flat[5][part]).items():
             out[name][part] = value
     return {name: value.reshape(shape) for name, value in out.items()}
+
+
+SECOND_ORDER = ("vanna", "charm", "vomma", "speed", "zomma", "color")
+
+
+def _second_order_flat(
+    f: FloatArray, k: FloatArray, tt: FloatArray, rr: FloatArray, sg: FloatArray, call: NDArray[np.bool_]
+) -> dict[str, FloatArray]:
+    parts = _price_parts(f, k, tt, rr, sg, call)
+    d1, d2, discount, sqrt_t = parts["d1"], parts["d2"], parts["discount"], parts["sqrt_t"]
+    pdf_d1 = ONE_OVER_SQRT_TWO_PI * np.exp(-0.5 * d1 * d1)
+    call_delta = discount * ndtr(d1)
+    delta = np.where(call, call_delta, call_delta - discount)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vol_sqrt_t = sg * sqrt_t
+        gamma = discount * pdf_d1 / (f * vol_sqrt_t)
+        vega = f * discount * pdf_d1 * sqrt_t  # per unit of sigma here; scaled below
+        # ∂d1/∂sigma = -d2/sigma and ∂d1/∂T = -d2/(2T): every formula below follows from these two.
+        vanna = -discount * pdf_d1 * d2 / sg
+        vomma = vega * d1 * d2 / sg
+        speed = -gamma / f * (1.0 + d1 / vol_sqrt_t)
+        zomma = gamma * (d1 * d2 - 1.0) / sg
+        # Calendar decay, with the sign of theta: minus the derivative in time to expiry.
+        charm = rr * delta + discount * pdf_d1 * d2 / (2.0 * tt)
+        color = gamma * (rr + (1.0 - d1 * d2) / (2.0 * tt))
+    live = parts["live"] & np.isfinite(d2)
+    scaled = (
+        ("vanna", vanna / 100.0),
+        ("charm", charm / DAYS_PER_YEAR),
+        ("vomma", vomma / 10000.0),
+        ("speed", speed),
+        ("zomma", zomma / 100.0),
+        ("color", color / DAYS_PER_YEAR),
+    )
+    return {name: np.where(live, value, np.nan) for name, value in scaled}
+
+
+def black76_second_order(
+    forward: ArrayLike, strike: ArrayLike, t: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike
+) -> dict[str, FloatArray]:
+    """Analytic second-order Black-76 greeks with respect to the forward, in the units of the first-order ones.
+
+    vanna = ∂delta/∂sigma per vol point; charm = delta's change per calendar day (-∂delta/∂T / 365);
+    vomma = ∂vega/∂sigma, vega per vol point per vol point; speed = ∂gamma/∂F per unit of F;
+    zomma = ∂gamma/∂sigma per vol point; color = gamma's change per calendar day (-∂gamma/∂T / 365).
+    Only charm differs between a call and a put. NaN where t <= 0 or sigma <= 0.
+    """
+    arrays = np.broadcast_arrays(
+        as_float(forward), as_float(strike), as_float(t), as_float(r), as_float(sigma), as_bool(is_call)
+    )
+    shape = arrays[0].shape
+    flat = [np.ravel(a) for a in arrays]
+    size = flat[0].size
+    out = {name: np.empty(size) for name in SECOND_ORDER}
+    for start in range(0, size, CHUNK):
+        part = slice(start, start + CHUNK)
+        f, k, tt, rr, sg = (a[part] for a in flat[:5])
+        for name, value in _second_order_flat(f, k, tt, rr, sg, flat[5][part]).items():
+            out[name][part] = value
+    return {name: value.reshape(shape) for name, value in out.items()}

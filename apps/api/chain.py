@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.analytics.selectors.chain import forward_analysed
+from apps.analytics.selectors.greeks import second_order_greeks
 from apps.api import params
 from apps.api.serializers import ErrorSerializer, OptionChainSerializer
 from apps.marketdata.models import OptionQuote
@@ -49,6 +50,13 @@ class OptionChainApi(APIView):
             OpenApiParameter(
                 "price", OpenApiTypes.STR, enum=["last", "average"], description="Which price fills `price`."
             ),
+            OpenApiParameter(
+                "greeks",
+                OpenApiTypes.STR,
+                enum=["first", "all"],
+                description="`all` adds the second-order greeks to each leg: vanna, charm, vomma, speed, zomma, "
+                "color (Black-76 on the forward, units in docs/pricing.md). Default `first`.",
+            ),
         ],
         responses={200: OptionChainSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 410: ErrorSerializer},
     )
@@ -56,10 +64,13 @@ class OptionChainApi(APIView):
         underlying = params.underlying_get(symbol=symbol)
         offsets = params.parse_offsets(request.query_params)
         price = params.parse_choice(request.query_params, "price", ["last", "average"], default="last")
+        greeks = params.parse_choice(request.query_params, "greeks", ["first", "all"], default="first")
         point = params.resolve_chain_point(underlying=underlying, params=request.query_params)
         quotes = chain_quotes(underlying=underlying, expiry=point.expiry, minute=point.minute, offsets=offsets)
         first = quotes[0] if quotes else None
         analysed = forward_analysed(underlying=underlying, expiry=point.expiry, minute=point.minute)
+        if greeks == "all":
+            _add_second_order(quotes, point, analysed["forward"] if analysed else (first.forward if first else None))
         chain = {
             "symbol": underlying.symbol,
             "expiry": point.expiry,
@@ -72,6 +83,16 @@ class OptionChainApi(APIView):
             "rows": _rows(quotes),
         }
         return Response(OptionChainSerializer(chain, context={"price": price}).data)
+
+
+def _add_second_order(quotes: list[OptionQuote], point: params.ChainPoint, forward: float | None) -> None:
+    """Sets vanna ... color on each quote, which the serializer then shows."""
+    values = second_order_greeks(
+        quotes=quotes, expiry=point.expiry, minute=point.minute, forward=forward, exchange=point.underlying.exchange
+    )
+    for quote in quotes:
+        for name, value in values[quote.pk].items():
+            setattr(quote, name, value)
 
 
 def _rows(quotes: list[OptionQuote]) -> list[dict[str, Any]]:

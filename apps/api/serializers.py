@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 from rest_framework import serializers
-from rest_framework.fields import Field
+from rest_framework.fields import Field, SkipField
 
 from apps.analytics.models import ForwardSource
 from apps.core.api import ErrorSerializer  # noqa: F401  re-exported for the API modules
@@ -146,14 +146,47 @@ class LegSerializer(ReplySerializer):
         }
 
 
+class OnRequestFloatField(serializers.FloatField):
+    """A value present only when the request asked for it (the attribute is set on the row); omitted otherwise."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if not hasattr(instance, self.source_attrs[-1]):
+            raise SkipField()
+        return super().get_attribute(instance)
+
+
+SECOND_ORDER_HELP = {
+    "vanna": "Only with greeks=all. ∂delta/∂sigma: delta's change per vol point (Black-76 on the forward).",
+    "charm": "Only with greeks=all. Delta's change per calendar day (-∂delta/∂T / 365).",
+    "vomma": "Only with greeks=all. ∂vega/∂sigma: vega's (per vol point) change per vol point.",
+    "speed": "Only with greeks=all. ∂gamma/∂F: gamma's change per unit of the forward.",
+    "zomma": "Only with greeks=all. ∂gamma/∂sigma: gamma's change per vol point.",
+    "color": "Only with greeks=all. Gamma's change per calendar day (-∂gamma/∂T / 365).",
+}
+
+
 class ChainLegSerializer(LegSerializer):
     """One side of a strike in the option chain, with the price the client asked for."""
 
     tradingsymbol = serializers.CharField(source="instrument.tradingsymbol")
     price = serializers.SerializerMethodField(help_text="last_price or average_price, as asked by ``price=``.")
+    vanna = OnRequestFloatField(help_text=SECOND_ORDER_HELP["vanna"])
+    charm = OnRequestFloatField(help_text=SECOND_ORDER_HELP["charm"])
+    vomma = OnRequestFloatField(help_text=SECOND_ORDER_HELP["vomma"])
+    speed = OnRequestFloatField(help_text=SECOND_ORDER_HELP["speed"])
+    zomma = OnRequestFloatField(help_text=SECOND_ORDER_HELP["zomma"])
+    color = OnRequestFloatField(help_text=SECOND_ORDER_HELP["color"])
 
     class Meta(LegSerializer.Meta):
-        fields = ("tradingsymbol", "price", *LegSerializer.Meta.fields)
+        fields = (
+            "tradingsymbol",
+            "price",
+            *LegSerializer.Meta.fields,
+            *legs.SECOND_ORDER,
+        )
 
     def get_price(self, quote: OptionQuote) -> float | None:
         if self.context.get("price") == "average":

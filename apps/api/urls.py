@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from apps.api import analytics, chain, docs, exports, overview, participants, system
+from apps.api import analytics, chain, docs, exports, flow, overview, participants, system, volviews
 from apps.monitoring import metrics  # noqa: F401  registers the custom metrics before /metrics is first served
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("apps.quality.urls")),
     path("", include("apps.alerts.urls")),
     path("", include("apps.brokers.api_urls")),
+    path("", include("apps.strategies.urls")),
     path("schema/", docs.SchemaApi.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerDocsView.as_view(), name="api-docs"),
     path("market-status", system.MarketStatusApi.as_view(), name="api-market-status"),
@@ -41,6 +42,13 @@ urlpatterns = [
         name="api-analytics-vix-correlation",
     ),
     path("analytics/<str:symbol>/volatility", analytics.VolatilityApi.as_view(), name="api-analytics-volatility"),
+    path("analytics/<str:symbol>/oi-flow", flow.OiFlowApi.as_view(), name="api-analytics-oi-flow"),
+    path("analytics/<str:symbol>/oi-cumulative", flow.OiCumulativeApi.as_view(), name="api-analytics-oi-cumulative"),
+    path("analytics/<str:symbol>/term-structure", volviews.TermStructureApi.as_view(), name="api-term-structure"),
+    path("analytics/<str:symbol>/surface", volviews.SurfaceApi.as_view(), name="api-analytics-surface"),
+    path("analytics/<str:symbol>/skew-history", volviews.SkewHistoryApi.as_view(), name="api-skew-history"),
+    path("analytics/<str:symbol>/exposures", volviews.ExposuresApi.as_view(), name="api-analytics-exposures"),
+    path("analytics/<str:symbol>/futures", volviews.FuturesApi.as_view(), name="api-analytics-futures"),
     path("participants", participants.ParticipantsApi.as_view(), name="api-participants"),
     path("participants/history", participants.ParticipantsHistoryApi.as_view(), name="api-participants-history"),
     path("overview/indices", overview.OverviewIndicesApi.as_view(), name="api-overview-indices"),

@@ -74,3 +74,6 @@ CHAIN: tuple[str, ...] = (
     "buildup",
 )
 """One leg's columns in a side-by-side (CE | strike | PE) chain: what a trader reads at a glance."""
+
+SECOND_ORDER: tuple[str, ...] = ("vanna", "charm", "vomma", "speed", "zomma", "color")
+"""Second-order greeks: not stored, computed from the stored IV on request (the chain's ``greeks=all``)."""

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.health",
     "apps.alerts",
     "apps.archive",
+    "apps.strategies",
     "apps.live",
     "apps.api",
     "apps.web",
@@ -360,3 +361,9 @@ if not 0 < OPTRADING_DISK_NEARLY_FULL_PERCENT <= OPTRADING_DISK_FULL_PERCENT <= 
         "OPTRADING_DISK_NEARLY_FULL_PERCENT and OPTRADING_DISK_FULL_PERCENT must satisfy "
         "0 < nearly full <= full <= 100."
     )
+
+# MCP server (docs/mcp.md): runplatform starts `manage.py mcp_server --transport http` on OPTRADING_MCP_PORT
+# when OPTRADING_MCP is on; over stdio the server acts as the user of OPTRADING_MCP_TOKEN (a DRF API token).
+OPTRADING_MCP = env.bool("OPTRADING_MCP", default=False)
+OPTRADING_MCP_PORT = env.int("OPTRADING_MCP_PORT", default=8765)
+OPTRADING_MCP_TOKEN = env.str("OPTRADING_MCP_TOKEN", default="")

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+import pricing
 from apps.analytics.selectors.chain import LEG_FIELDS, GreeksLeg
 from apps.analytics.services.quote_writer import FIELD_NAMES
 from apps.api.exports import CHAIN_COLUMNS
@@ -23,7 +24,14 @@ def test_it_covers_every_column_of_the_quote_model_exactly_once() -> None:
 
 
 def test_it_gives_the_chain_leg_the_quote_and_analytics_fields() -> None:
-    assert tuple(ChainLegSerializer().fields) == ("tradingsymbol", "price", *legs.QUOTE, *legs.ANALYTICS)
+    assert tuple(ChainLegSerializer().fields) == (
+        "tradingsymbol",
+        "price",
+        *legs.QUOTE,
+        *legs.ANALYTICS,
+        *legs.SECOND_ORDER,  # only with greeks=all
+    )
+    assert legs.SECOND_ORDER == pricing.SECOND_ORDER
 
 
 def test_it_sends_every_leg_field_in_the_option_chain(api, archived_chain) -> None:

@@ -28,9 +28,11 @@ from apps.brokers.services import kite_session_create
 from apps.core.queues import CeleryQueue
 from apps.health.heartbeats import BEAT, WATCHDOG, heartbeat_write, worker_heartbeat_name
 from apps.health.models import Heartbeat
+from apps.market.expiries import weekly_expiries
 from apps.market.models import Underlying
 from apps.monitoring.services import error_record
 from apps.quality.services.eod import eod_verify
+from apps.strategies.models import Strategy
 from tests.api.conftest import PAST_SESSIONS, TODAY
 from tests.kite_double import KiteDouble
 
@@ -69,11 +71,19 @@ def _analytics(name: str, ok: dict[str, str], bad: dict[str, str], missing: dict
 ANY_CHAIN = {"bucket": "this_week"}
 AT_THE_CLOSE = {"expiry": "2026-03-30", "at": "2026-03-27T15:30"}  # NSE's bhavcopy: settlement rows, no quotes
 BEFORE_ANY = {"at": "2020-01-02T10:00"}
+BEFORE_DAY = {"date": "2020-01-02"}
 DAY = TODAY.isoformat()
 
 RULE = {"symbol": "NIFTY", "metric": "pcr_oi", "condition": "crosses_above", "value": 1.2, "channels": ["websocket"]}
 RULES = "/api/v1/alerts/rules"
 MISSING = "999999"
+STRATEGIES = "/api/v1/strategies"
+NEAR = weekly_expiries("NIFTY", TODAY, 1)[0].isoformat()
+PAYOFF = {
+    "symbol": "NIFTY",
+    "legs": [{"expiry": NEAR, "strike": 24000, "option_type": "CE", "side": "buy", "lots": 1, "price": 100.0}],
+}
+SAVED = {"name": "Long call", **PAYOFF}
 
 CASES: list[Case] = [
     Case("GET", "/api/v1/health", 200, role="anon"),
@@ -174,6 +184,32 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/quality", 200, {"date": DAY}),
     Case("GET", "/api/v1/quality", 400, {"date": "someday"}),
     Case("GET", "/api/v1/quality", 404, {"date": "2020-01-02"}),
+    *_analytics("oi-flow", {"date": DAY, "interval": "5", "field": "doi_interval"}, {"interval": "7"}, BEFORE_DAY),
+    *_analytics("oi-cumulative", {"at": f"{DAY}T15:00"}, {"expiries": "soon"}, BEFORE_ANY),
+    *_analytics("term-structure", {}, {"at": "noon"}, BEFORE_ANY),
+    *_analytics("surface", {"at": f"{DAY}T15:00"}, {"at": "noon"}, BEFORE_ANY),
+    *_analytics("skew-history", {"date": DAY}, {"date": DAY, "from": DAY}, {}),
+    Case("GET", ANALYTICS + "skew-history", 200, {"from": PAST_SESSIONS[0].isoformat(), "to": DAY}),
+    *_analytics("exposures", ANY_CHAIN, {"bucket": "someday"}, BEFORE_ANY),
+    *_analytics("futures", {"date": DAY}, {"date": "today"}, BEFORE_DAY),
+    # Strategies (apps.strategies): the payoff on the market day's chain, templates, saved strategies.
+    Case("GET", "/api/v1/option-chain/{symbol}", 200, {**ANY_CHAIN, "greeks": "all"}),
+    Case("POST", "/api/v1/strategies/payoff", 200, body=PAYOFF),
+    Case("POST", "/api/v1/strategies/payoff", 400, body={**PAYOFF, "legs": []}),
+    Case("GET", "/api/v1/strategies/templates", 200),
+    Case("GET", STRATEGIES, 200),
+    Case("POST", STRATEGIES, 201, body=SAVED),
+    Case("POST", STRATEGIES, 400, body={**SAVED, "symbol": "NIFTI"}),
+    Case("GET", STRATEGIES + "/{id}", 200),
+    Case("GET", STRATEGIES + "/{id}", 404, error_id=MISSING),
+    Case("GET", STRATEGIES + "/{id}/pnl", 200, {"date": DAY}),
+    Case("GET", STRATEGIES + "/{id}/pnl", 400, {"date": "today"}),
+    Case("GET", STRATEGIES + "/{id}/pnl", 404, {"date": DAY}, error_id=MISSING),
+    Case("PATCH", STRATEGIES + "/{id}", 200, body={"name": "Renamed"}),
+    Case("PATCH", STRATEGIES + "/{id}", 400, body={"legs": []}),
+    Case("PATCH", STRATEGIES + "/{id}", 404, body={"name": "Renamed"}, error_id=MISSING),
+    Case("DELETE", STRATEGIES + "/{id}", 204),
+    Case("DELETE", STRATEGIES + "/{id}", 404, error_id=MISSING),
 ]
 
 
@@ -250,7 +286,8 @@ def operations_data(market_day: dict, user: Any) -> dict[str, str]:
     )
     eod_verify(day=TODAY, record=True)
     ArchivedDay.objects.create(day=date.fromisoformat(ARCHIVED_DAY), archived_at=timezone.now(), directory="var/x")
-    return {"rule": str(rule.pk), "webhook": str(webhook.pk)}
+    strategy = Strategy.objects.create(owner=user, name="Saved", underlying=nifty, legs=PAYOFF["legs"])
+    return {"rule": str(rule.pk), "webhook": str(webhook.pk), "strategy": str(strategy.pk)}
 
 
 def _heartbeats(*, fresh: bool) -> None:
@@ -293,6 +330,8 @@ def _path_id(case: Case, *, error_id: str, data: dict[str, str]) -> str:
         return data["rule"]
     if case.path.startswith("/api/v1/alerts/webhooks"):
         return data["webhook"]
+    if case.path.startswith(STRATEGIES):
+        return data["strategy"]
     return error_id
 
 

@@ -96,6 +96,8 @@ class Command(BaseCommand):
         server = uvicorn.Server(
             uvicorn.Config("optrading.asgi:application", host=host, port=port, lifespan="off", log_level="info")
         )
+        # The MCP server is its own process in both modes (it runs its own event loop and HTTP server).
+        mcp = subprocess.Popen(mcp_command(host=host)) if settings.OPTRADING_MCP else None
 
         async def serve() -> None:
             set_server_loop(asyncio.get_running_loop())
@@ -109,6 +111,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; that is a clean stop
             pass
         finally:
+            if mcp is not None:
+                mcp.terminate()
+                mcp.wait(timeout=15)
             watchdog_stop.set()
             if beat is not None:
                 beat.stop()
@@ -272,7 +277,16 @@ def process_commands(*, host: str, port: int, ws_port: int, worker: bool, ticker
         commands["watchdog"] = [python, str(settings.BASE_DIR / "manage.py"), "watchdog"]
     if ticker:
         commands["ticker"] = [python, str(settings.BASE_DIR / "manage.py"), "kite_ticker"]
+    if settings.OPTRADING_MCP:
+        commands["mcp"] = mcp_command(host=host)
     return commands
+
+
+def mcp_command(*, host: str) -> list[str]:
+    """The MCP server (streamable HTTP on OPTRADING_MCP_PORT, token auth per request) as its own process."""
+    manage = str(settings.BASE_DIR / "manage.py")
+    port = str(settings.OPTRADING_MCP_PORT)
+    return [sys.executable, manage, "mcp_server", "--transport", "http", "--host", host, "--port", port]
 
 
 def _watchdog_loop(stop: threading.Event) -> None:

@@ -1,0 +1,1 @@
+"""Strategy writes and the payoff computation."""

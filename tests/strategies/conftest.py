@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+from tests.api.conftest import anon, api, archived_chain, client_for, staff, user  # noqa: F401  shared fixtures
