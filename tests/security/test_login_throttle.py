@@ -34,7 +34,7 @@ def _fail_up_to_the_limit(client: Client, path: str, limit: int) -> None:
 
 def test_the_limit_comes_from_the_environment_defaults(settings) -> None:  # type: ignore[no-untyped-def]
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
 
 
 @pytest.mark.parametrize("path", LOGIN_VIEWS)
