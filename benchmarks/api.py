@@ -47,13 +47,13 @@ def data_build(sessions: int) -> dict[str, Any]:
     import archive
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from apps.analytics.services.compute import analytics_compute
     from apps.brokers.base import get_broker
     from apps.brokers.simulated.broker import last_completed_session_day
     from apps.collection.services.instruments import instruments_sync
     from apps.collection.services.minute import minute_collect
+    from apps.core.api_tokens import api_token_create
     from apps.market.calendar import previous_trading_day
     from optrading.celery import app
 
@@ -77,7 +77,7 @@ def data_build(sessions: int) -> dict[str, Any]:
 
     at_minute = (session_open(at) + timedelta(hours=2, minutes=7)).isoformat()
     return {
-        "token": Token.objects.create(user=user).key,
+        "token": api_token_create(user=user).key,
         "at": at_minute,
         "archive_option_rows": info.option_rows,
         "archive_sessions": sessions,

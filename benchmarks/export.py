@@ -76,14 +76,15 @@ def main() -> int:
         import archive
         from django.contrib.auth import get_user_model
         from django.db import connections
-        from rest_framework.authtoken.models import Token
+
+        from apps.core.api_tokens import api_token_create
 
         started = time.perf_counter()
         info = archive.archive_build(sessions=1, symbols=tuple(archive.STEP), snapshots=False, participants=False,
                                      offsets=FULL_CHAIN)  # fmt: skip
         details.update(option_rows=info.option_rows, build_seconds=time.perf_counter() - started,
                        day=info.sessions[0].isoformat())  # fmt: skip
-        token = Token.objects.create(user=get_user_model().objects.create_user("bench")).key
+        token = api_token_create(user=get_user_model().objects.create_user("bench")).key
         connections.close_all()
         env = support.server_env(url)
         for topology in args.topologies.split(","):

@@ -164,11 +164,11 @@ def main() -> int:
         from django.contrib.auth import get_user_model
         from django.db import connections
         from django.utils import timezone
-        from rest_framework.authtoken.models import Token
 
         from apps.brokers.base import get_broker
         from apps.collection.services.chain import chain_collect
         from apps.collection.services.instruments import instruments_sync
+        from apps.core.api_tokens import api_token_create
         from apps.market.services import underlyings_load
         from optrading.celery import app
 
@@ -178,7 +178,7 @@ def main() -> int:
         instruments_sync(broker=get_broker())
         first = chain_collect(broker=get_broker(), now=timezone.now())
         assert first.minute is not None
-        token = Token.objects.create(user=get_user_model().objects.create_user("bench")).key
+        token = api_token_create(user=get_user_model().objects.create_user("bench")).key
         connections.close_all()
         port = support.free_port()
         command = support.uvicorn_command("optrading.asgi:application", port=port)

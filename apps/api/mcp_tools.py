@@ -1,7 +1,7 @@
 """A Model Context Protocol server (the official ``mcp`` SDK) with read-only tools over our selectors: the chain
 at a minute, the analytics summary, a history series, participants and alerts (docs/mcp.md).
 
-Every call is authenticated by a DRF API token: over HTTP the request's ``Authorization: Token <key>`` (or
+Every call is authenticated by an API token: over HTTP the request's ``Authorization: Token <key>`` (or
 ``Bearer <key>``) header, over stdio the token the process was started with (``OPTRADING_MCP_TOKEN``).
 Tools call the selectors directly, never our HTTP API; errors the selectors raise (an unknown symbol, a bad
 field) come back as tool errors with their message.
@@ -20,12 +20,12 @@ from django.utils import timezone
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
-from rest_framework.authtoken.models import Token
 
 from apps.alerts.selectors import event_list
 from apps.alerts.serializers import EventSerializer
 from apps.analytics import selectors
 from apps.api.analytics import HISTORY_FIELDS
+from apps.core.api_tokens import api_token_for_key
 from apps.core.errors import ApplicationError
 from apps.market.clock import IST
 from apps.participants.models import ParticipantKind
@@ -39,13 +39,11 @@ INSTRUCTIONS = (
 
 
 def user_for_token(key: str | None) -> AbstractBaseUser | None:
-    """The active user a DRF API token belongs to, or None."""
+    """The active user an API token (stored hashed, apps.core.api_tokens) belongs to, or None."""
     if not key:
         return None
-    token = Token.objects.select_related("user").filter(key=key.strip()).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    token = api_token_for_key(key.strip())
+    return token.user if token is not None else None
 
 
 def token_from_headers(headers: Any) -> str | None:

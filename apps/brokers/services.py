@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from kiteconnect.exceptions import KiteException, TokenException
 
+from apps.brokers import crypto
 from apps.brokers.base import BrokerError
 from apps.brokers.kite.client import KiteConfig, kite_client
 from apps.brokers.kite.errors import kite_error_translate
@@ -217,3 +218,28 @@ def _login_failed(message: str, request_id: str, *, status: int = 400) -> NoRetu
         event=AuthEventKind.LOGIN_FAILED, outcome=AuthOutcome.FAILURE, message=message, request_id=request_id
     )
     raise KiteLoginError(message, status_code=status)
+
+
+@dataclass(frozen=True)
+class TokenRotation:
+    """What ``broker_tokens_rotate`` did: sessions re-encrypted under the first key, and those no key reads."""
+
+    rotated: int
+    unreadable: int
+
+
+def broker_tokens_rotate() -> TokenRotation:
+    """Re-encrypt every stored broker token under the first OPTRADING_FERNET_KEY (MultiFernet.rotate).
+
+    A token that none of the configured keys decrypts is left as it is (its session can only be logged in again)."""
+    rotated = unreadable = 0
+    with transaction.atomic():
+        for session in BrokerSession.objects.select_for_update().exclude(access_token_encrypted="").order_by("pk"):
+            fresh = crypto.rotate(session.access_token_encrypted)
+            if fresh is None:
+                unreadable += 1
+                continue
+            BrokerSession.objects.filter(pk=session.pk).update(access_token_encrypted=fresh)
+            rotated += 1
+    logger.info("broker tokens rotated: %d re-encrypted, %d unreadable", rotated, unreadable)
+    return TokenRotation(rotated=rotated, unreadable=unreadable)

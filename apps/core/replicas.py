@@ -16,8 +16,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
-PRIMARY_ONLY = {"auth", "sessions", "authtoken", "contenttypes", "admin"}
+PRIMARY_ONLY = {"auth", "sessions", "authtoken", "contenttypes", "admin", "axes"}
 """Who is logged in is read where it was written: a login must not look logged-out for a replica's lag."""
+PRIMARY_ONLY_MODELS = {"core.ApiToken"}
 _reading: ContextVar[bool] = ContextVar("optrading_replica_reads", default=False)
 
 
@@ -25,7 +26,8 @@ class ReplicaRouter:
     def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
         if not _reading.get() or REPLICA not in settings.DATABASES:
             return None
-        return None if model._meta.app_label in PRIMARY_ONLY else REPLICA
+        primary = model._meta.app_label in PRIMARY_ONLY or model._meta.label in PRIMARY_ONLY_MODELS
+        return None if primary else REPLICA
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str | None:
         return "default"

@@ -1,4 +1,4 @@
-"""Websocket authentication by DRF token: ``/ws/...?token=<key>``, for clients without a session cookie.
+"""Websocket authentication by API token: ``/ws/...?token=<key>``, for clients without a session cookie.
 
 The session cookie is handled by Channels' ``AuthMiddlewareStack`` around the router; this middleware sits
 inside it and, when a ``token`` parameter is present, replaces the session user with the token's owner.
@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
-from rest_framework.authtoken.models import Token
+
+from apps.core.api_tokens import api_token_for_key
 
 AUTH_ERROR_SCOPE_KEY = "auth_error"
 
@@ -27,10 +28,8 @@ def query_params(scope: dict[str, Any]) -> dict[str, str]:
 
 @database_sync_to_async
 def _token_user(key: str) -> Any:
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    token = api_token_for_key(key)
+    return None if token is None else token.user
 
 
 class TokenAuthMiddleware(BaseMiddleware):

@@ -7,17 +7,27 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
 from optrading.env import BASE_DIR, env
+from optrading.settings.security import content_security_policy, require_fernet_keys, require_secret
 
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+"""``production``: secrets only from the environment, HTTPS-only cookies, HSTS (docs/security.md)."""
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV={DJANGO_ENV!r} is not an environment; choose development or production.")
+PRODUCTION = DJANGO_ENV == "production"
+
 
 def _secret_key() -> str:
-    """DJANGO_SECRET_KEY, or a per-install key kept in var/ so local runs need no setup."""
+    """DJANGO_SECRET_KEY, or (development only) a per-install key kept in var/ so local runs need no setup."""
+    if PRODUCTION:
+        return require_secret("DJANGO_SECRET_KEY")
     configured = env.str("DJANGO_SECRET_KEY", default="")
     if configured:
         return configured
@@ -203,7 +213,8 @@ else:
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed API tokens (apps.core.api_tokens); read-only tokens refused for unsafe methods.
+        "apps.core.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -288,7 +299,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No token, Authorization value or broker credential reaches a log line (apps.core.log_redaction); the
+    # servers' own handlers get the same filter in apps.core's ready().
+    "filters": {"redact": {"()": "apps.core.log_redaction.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -363,7 +377,54 @@ if not 0 < OPTRADING_DISK_NEARLY_FULL_PERCENT <= OPTRADING_DISK_FULL_PERCENT <= 
     )
 
 # MCP server (docs/mcp.md): runplatform starts `manage.py mcp_server --transport http` on OPTRADING_MCP_PORT
-# when OPTRADING_MCP is on; over stdio the server acts as the user of OPTRADING_MCP_TOKEN (a DRF API token).
+# when OPTRADING_MCP is on; over stdio the server acts as the user of OPTRADING_MCP_TOKEN (an API token).
 OPTRADING_MCP = env.bool("OPTRADING_MCP", default=False)
 OPTRADING_MCP_PORT = env.int("OPTRADING_MCP_PORT", default=8765)
 OPTRADING_MCP_TOKEN = env.str("OPTRADING_MCP_TOKEN", default="")
+
+# --- Security (docs/security.md) ----------------------------------------------------------------
+# Every page carries a content security policy (django-csp), in development too, so a page that needs an inline
+# script breaks on the developer's machine, not in production.
+INSTALLED_APPS += ["csp", "axes"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = content_security_policy(ws_port=OPTRADING_WS_PORT)
+CSRF_COOKIE_HTTPONLY = True  # no script reads the CSRF cookie (forms carry the token)
+SESSION_COOKIE_HTTPONLY = True
+OPTRADING_BEHIND_PROXY = env.bool("OPTRADING_BEHIND_PROXY", default=False)
+"""Behind a TLS-terminating proxy that sets X-Forwarded-Proto (nginx, an ingress): trust it for request.is_secure()."""
+OPTRADING_METRICS_TOKEN = env.str("OPTRADING_METRICS_TOKEN", default="")
+OPTRADING_METRICS_ALLOW_IPS = [a.strip() for a in env.list("OPTRADING_METRICS_ALLOW_IPS", default=[]) if a.strip()]
+"""/metrics for a bearer token and/or these addresses or networks (apps.monitoring.views); production needs one."""
+if OPTRADING_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Failed logins (the admin's and /accounts/login/) are counted per user name and address by django-axes; the
+# next try after OPTRADING_LOGIN_FAILURE_LIMIT failures is refused (429) until the cool-off ends.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env.int("OPTRADING_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("OPTRADING_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "token", "access_token", "request_token", "api_secret"]
+if OPTRADING_BEHIND_PROXY:
+    AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must be false when DJANGO_ENV=production.")
+    if not env.str("DJANGO_ALLOWED_HOSTS", default=""):
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is not set: DJANGO_ENV=production serves only named hosts.")
+    OPTRADING_WEBHOOK_SECRET = require_secret("OPTRADING_WEBHOOK_SECRET")
+    OPTRADING_FERNET_KEY = require_fernet_keys("OPTRADING_FERNET_KEY")
+    if not OPTRADING_METRICS_ALLOW_IPS:
+        OPTRADING_METRICS_TOKEN = require_secret("OPTRADING_METRICS_TOKEN")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Probes and Prometheus talk plain HTTP to the process inside the cluster (no proxy, no X-Forwarded-Proto).
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True

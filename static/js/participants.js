@@ -17,3 +17,8 @@
   });
   window.addEventListener("resize", () => chart.resize());
 })();
+
+/* The session picker submits its form when changed (no inline handler: the pages run under a content security policy). */
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});

@@ -6,13 +6,15 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.analytics.services import analytics_compute, analytics_compute_minute
 from apps.brokers.simulated import SimulatedBroker
 from apps.collection.services.chain import chain_collect
 from apps.collection.services.instruments import instruments_sync
+from apps.core.api_tokens import api_token_create
+from apps.core.models import ApiToken
 from apps.market.calendar import session_close, session_open
 from apps.market.choices import ExpiryBucket
 from apps.market.models import Underlying
@@ -45,7 +47,11 @@ def staff(db: None) -> User:
 def client_for():
     def build(account: User) -> APIClient:
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=account).key}")
+        issued = api_token_create(user=account)
+        # Used a moment ago: the steady state, where a request does not also record the token's use (that write
+        # happens at most once a minute per token), so query counts measure the endpoint alone.
+        ApiToken.objects.filter(pk=issued.token.pk).update(last_used_at=timezone.now())
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
         return client
 
     return build
@@ -53,7 +59,7 @@ def client_for():
 
 @pytest.fixture
 def api(user: User, client_for) -> APIClient:
-    """A client authenticated with a DRF token, as programs call the API."""
+    """A client authenticated with an API token, as programs call the API."""
     return client_for(user)
 
 

@@ -18,9 +18,9 @@ from django.contrib.auth.models import User
 from django.db import connections
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from rest_framework.authtoken.models import Token
 
 from apps.api.mcp_tools import build_server
+from apps.core.api_tokens import api_token_create
 
 
 def _free_port() -> int:
@@ -60,7 +60,7 @@ def alerts_over_http(url: str, headers: dict[str, str]) -> Any:
 
 def test_each_http_request_is_authenticated_by_its_own_token(http_server) -> None:
     user = User.objects.create_user("agent", password="not-used-123")
-    key = Token.objects.create(user=user).key
+    key = api_token_create(user=user).key
 
     allowed = alerts_over_http(http_server, {"Authorization": f"Token {key}"})
     bearer = alerts_over_http(http_server, {"Authorization": f"Bearer {key}"})

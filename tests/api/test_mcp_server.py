@@ -11,11 +11,11 @@ from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from mcp import Client
-from rest_framework.authtoken.models import Token
 
 from apps.alerts.models import AlertEvent, AlertRule
 from apps.analytics import selectors
 from apps.api.mcp_tools import build_server
+from apps.core.api_tokens import api_token_create
 from apps.market.models import Underlying
 from apps.platform.management.commands.runplatform import process_commands
 
@@ -36,16 +36,14 @@ def call(token: str | None, name: str, arguments: dict[str, Any] | None = None) 
 
 
 def test_it_lists_read_only_tools(user) -> None:
-    listed, _ = call(Token.objects.create(user=user).key, "alerts")
+    listed, _ = call(api_token_create(user=user).key, "alerts")
 
     assert sorted(tool.name for tool in listed.tools) == TOOLS
     assert all(tool.annotations and tool.annotations.read_only_hint for tool in listed.tools)
 
 
 def test_the_summary_tool_answers_what_the_selector_answers(user, market_day) -> None:
-    _, result = call(
-        Token.objects.create(user=user).key, "analytics_summary", {"symbol": "NIFTY", "bucket": "this_week"}
-    )
+    _, result = call(api_token_create(user=user).key, "analytics_summary", {"symbol": "NIFTY", "bucket": "this_week"})
 
     assert not result.is_error, result.content
     expected = json.loads(json.dumps(selectors.chain_summary(underlying="NIFTY", bucket="this_week"), default=str))
@@ -56,7 +54,7 @@ def test_the_summary_tool_answers_what_the_selector_answers(user, market_day) ->
 def test_the_chain_tool_gives_the_chain_at_a_past_minute(user, market_day) -> None:
     minute = market_day["minutes"][0]
 
-    _, result = call(Token.objects.create(user=user).key, "option_chain", {"symbol": "NIFTY", "at": minute.isoformat()})
+    _, result = call(api_token_create(user=user).key, "option_chain", {"symbol": "NIFTY", "at": minute.isoformat()})
 
     assert not result.is_error, result.content
     expected = selectors.chain_greeks(underlying="NIFTY", at=minute)
@@ -65,7 +63,7 @@ def test_the_chain_tool_gives_the_chain_at_a_past_minute(user, market_day) -> No
 
 
 def test_participants_and_history(user, market_day) -> None:
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user).key
     _, session = call(token, "participants", {"day": "2026-07-28"})
     _, series = call(token, "history_series", {"symbol": "NIFTY", "field": "max_pain", "start": "2026-03-27"})
 
@@ -83,8 +81,8 @@ def test_alerts_are_only_the_callers_own(user, staff, market_day) -> None:
             rule=rule, minute=market_day["minutes"][-1], value=1.3, message=message, fired_at=timezone.now()
         )
 
-    _, mine = call(Token.objects.create(user=user).key, "alerts")
-    _, everyone = call(Token.objects.create(user=staff).key, "alerts")
+    _, mine = call(api_token_create(user=user).key, "alerts")
+    _, everyone = call(api_token_create(user=staff).key, "alerts")
 
     assert [e["message"] for e in mine.structured_content["events"]] == ["mine"]
     assert sorted(e["message"] for e in everyone.structured_content["events"]) == ["mine", "staff's"]
@@ -99,7 +97,7 @@ def test_a_call_without_a_valid_token_is_refused(user, token) -> None:
 
 
 def test_bad_arguments_come_back_as_tool_errors(user, market_day) -> None:
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user).key
     _, unknown = call(token, "analytics_summary", {"symbol": "NIFTI"})
     _, field = call(token, "history_series", {"symbol": "NIFTY", "field": "vwap"})
     _, when = call(token, "option_chain", {"symbol": "NIFTY", "at": "noon"})

@@ -41,6 +41,11 @@ def test_prometheus_scrapes_the_web_process_and_loads_its_rules() -> None:
     (job,) = config["scrape_configs"]
     assert job["metrics_path"] == "/metrics" and job["static_configs"][0]["targets"] == ["web:8000"]
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    # Production's /metrics wants the bearer token: Prometheus sends it from the file its entrypoint writes.
+    assert job["authorization"] == {"type": "Bearer", "credentials_file": "/tmp/optrading_metrics_token"}
+    prometheus = _yaml(ROOT / "docker-compose.yml")["services"]["prometheus"]
+    assert "> /tmp/optrading_metrics_token" in prometheus["command"][0]
+    assert prometheus["environment"]["OPTRADING_METRICS_TOKEN"] == "${OPTRADING_METRICS_TOKEN:-}"
     rules = _yaml(MONITORING / "alerts.yml")["groups"][0]["rules"]
     assert {r["alert"] for r in rules} >= {"OptradingHeartbeatStale", "OptradingComponentDown"}
 

@@ -5,10 +5,10 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
 from apps.analytics.signals import analytics_committed
 from apps.collection.signals import collection_committed
+from apps.core.api_tokens import api_token_create
 from apps.live.consumers import SystemHealthConsumer
 from apps.live.ws_auth import TokenAuthMiddleware
 from optrading.routing import websocket_application
@@ -114,9 +114,9 @@ async def test_it_sends_the_latest_chain_to_a_session_user_on_connect() -> None:
     await communicator.disconnect()
 
 
-async def test_it_accepts_a_drf_token_without_a_session() -> None:
+async def test_it_accepts_an_api_token_without_a_session() -> None:
     user, _ = await _trader()
-    token = await sync_to_async(Token.objects.create)(user=user)
+    token = await sync_to_async(api_token_create)(user=user)
     nifty = await sync_to_async(underlying_create)()
     await sync_to_async(chain_write)(nifty, minute=MINUTE_1)
     communicator = _communicator(f"/ws/live-data/?symbol=nifty&token={token.key}")

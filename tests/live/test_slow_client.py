@@ -20,8 +20,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
+from apps.core.api_tokens import api_token_create
 from apps.live.publisher import PAYLOAD_VERSION, chain_group
 from tests.live.chain import underlying_create
 from tests.web.asgi_server import asgi_server
@@ -101,7 +101,7 @@ def test_a_client_that_never_reads_delays_no_other_client() -> None:
     import websockets
 
     underlying_create()
-    token = Token.objects.create(user=User.objects.create_user("trader")).key
+    token = api_token_create(user=User.objects.create_user("trader")).key
     with asgi_server() as base:
         url = base.replace("http://", "ws://") + f"/ws/live-data/?symbol=NIFTY&bucket=this_week&token={token}"
 
