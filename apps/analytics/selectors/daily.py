@@ -99,7 +99,7 @@ def expiries_by_day(*, underlying_id: int, start: datetime, end: datetime) -> di
             SELECT (SELECT s.expiry FROM {table} s WHERE s.underlying_id = %s AND s.expiry > listed.expiry
                     ORDER BY s.expiry LIMIT 1)
             FROM listed WHERE listed.expiry IS NOT NULL
-        ), spans AS (
+        ), spans AS MATERIALIZED (
             SELECT l.expiry,
                    (SELECT min(s.minute) FROM {table} s WHERE s.underlying_id = %s AND s.expiry = l.expiry) AS first,
                    (SELECT max(s.minute) FROM {table} s WHERE s.underlying_id = %s AND s.expiry = l.expiry) AS last
