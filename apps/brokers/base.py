@@ -92,6 +92,8 @@ class Broker(abc.ABC):
 
     name: ClassVar[str]
     simulated: ClassVar[bool] = False
+    any_time: ClassVar[bool] = False
+    """Collects outside market hours (the simulated market, a replayed day): no market-hours gate."""
 
     def __init__(self, *, rate_limiter: RateLimiter | None = None):
         self.rate_limiter = rate_limiter or LocalRateLimiter()

@@ -19,3 +19,6 @@ OPTRADING_COLLECT_INTERVAL = 5
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/min", "anon": "100000/min"}  # noqa: F405
 # Alert email lands in django.core.mail.outbox; no SMTP server is ever called.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# replay (apps/collection/services/replay.py) reads its source day through this alias while "default" points at
+# the database replayed into; in tests it mirrors the test database.
+DATABASES["replay_source"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
