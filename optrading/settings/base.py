@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.live.context_processors.websocket",
+                "apps.web.context_processors.simulated_market",
             ],
         },
     },
@@ -246,6 +247,9 @@ if REDIS_URL:
 OPTRADING_BROKER = env.str("OPTRADING_BROKER", default="simulated")
 OPTRADING_SIM_SEED = env.int("OPTRADING_SIM_SEED", default=42)
 OPTRADING_COLLECT_INTERVAL = env.int("OPTRADING_COLLECT_INTERVAL", default=5)
+# First run on the simulated market: sessions back-filled before it starts (0 skips), every Nth minute of each.
+OPTRADING_SIM_HISTORY_SESSIONS = env.int("OPTRADING_SIM_HISTORY_SESSIONS", default=5)
+OPTRADING_SIM_HISTORY_STEP_MINUTES = env.int("OPTRADING_SIM_HISTORY_STEP_MINUTES", default=60)
 OPTRADING_STRIKE_OFFSETS = env.str("OPTRADING_STRIKE_OFFSETS", default="-2..2")
 OPTRADING_CHAIN_SCOPE = env.str("OPTRADING_CHAIN_SCOPE", default="atm")
 OPTRADING_FULL_CHAIN_PCT = env.float("OPTRADING_FULL_CHAIN_PCT", default=10.0)

@@ -48,6 +48,7 @@ def test_a_killed_worker_is_restarted_and_collection_goes_on() -> None:
         DJANGO_SECRET_KEY="restart-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         OPTRADING_COLLECT_INTERVAL="1",
         OPTRADING_BROKER="simulated",
+        OPTRADING_SIM_HISTORY_SESSIONS="0",  # the first-run back-fill has its own test (test_history_backfill.py)
     )
     connection.close()
     proc = subprocess.Popen(

@@ -58,6 +58,7 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
         DJANGO_SECRET_KEY="smoke-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         OPTRADING_COLLECT_INTERVAL="1",
         OPTRADING_BROKER="simulated",
+        OPTRADING_SIM_HISTORY_SESSIONS="0",  # the first-run back-fill has its own test (test_history_backfill.py)
     )
     if request.param == "redis":
         env["REDIS_URL"] = settings.REDIS_URL
