@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import IntegrityError
 
 from apps.analytics import selectors
 from apps.analytics.models import ChainSnapshot
@@ -12,7 +13,7 @@ from apps.brokers.simulated import SimulatedBroker
 from apps.collection.services.instruments import instruments_sync
 from apps.market.clock import IST, to_ist
 from apps.market.services import underlyings_load
-from apps.marketdata.models import OptionQuote
+from apps.marketdata.models import OptionQuote, UnderlyingQuote
 from apps.participants.models import ParticipantPosition
 from apps.participants.selectors import participants_history
 from apps.platform.services.history import backfill_minutes, sim_history_backfill
@@ -87,3 +88,30 @@ def test_it_runs_once_and_not_at_all_with_zero_sessions(broker, tmp_path) -> Non
     again = sim_history_backfill(broker=broker, now=NOW, sessions=1, step=200, participants_dir=tmp_path)
     assert again.skipped == "the archive already holds collected minutes"
     assert OptionQuote.objects.count() == stored
+
+
+class BadRowBroker(SimulatedBroker):
+    """The simulated market serving one impossible quote (a negative last price) at one minute."""
+
+    def __init__(self, bad_minute: datetime) -> None:
+        super().__init__(seed=42, as_of=date(2026, 11, 25))
+        self.bad_minute = bad_minute
+
+    def _quote(self, keys, *, minute):  # type: ignore[no-untyped-def]
+        quotes = super()._quote(keys, minute=minute)
+        options = [k for k in keys if k.startswith("NFO:NIFTY") and k.endswith(("CE", "PE"))]
+        if minute == self.bad_minute and options:
+            quotes[options[0]] = {**quotes[options[0]], "last_price": -1.0}  # a copy: the engine caches quotes
+        return quotes
+
+
+def test_a_bad_row_stores_nothing_of_its_minute_through_the_bulk_path(tmp_path) -> None:
+    first, second = backfill_minutes(date(2026, 11, 26), step=200)[:2]
+    broker = BadRowBroker(bad_minute=second)
+    underlyings_load()
+    instruments_sync(broker=broker, today=date(2026, 11, 25))
+    with pytest.raises(IntegrityError, match="optionquote_price_non_negative"):
+        sim_history_backfill(broker=broker, now=NOW, sessions=1, step=200, participants_dir=tmp_path)
+    assert OptionQuote.objects.filter(minute=first).count() > 0
+    assert not OptionQuote.objects.filter(minute=second).exists()  # not one of the minute's good rows either
+    assert not UnderlyingQuote.objects.filter(minute=second).exists()

@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.brokers.base import BrokerError, get_broker
 from apps.collection.services.instruments import instruments_sync
+from apps.core.errors import ApplicationError
 from apps.market.services import underlyings_load
-from apps.platform.services.history import sim_history_backfill
+from apps.platform.services.history import Backfill, sim_history_backfill
 from apps.platform.services.periodic_tasks import periodic_tasks_setup
 
 
@@ -45,7 +46,10 @@ def platform_setup(*, say: Callable[[str], None], progress: Callable[[int, int],
         say(f"no simulated history back-filled ({exc})")
     if broker is not None:
         started = time.monotonic()
-        filled = sim_history_backfill(broker=broker, now=timezone.now(), progress=progress)
+        try:
+            filled = sim_history_backfill(broker=broker, now=timezone.now(), progress=progress)
+        except (ApplicationError, DatabaseError) as exc:  # the platform starts without history rather than not at all
+            filled = Backfill(skipped=f"it failed: {exc}")
         if filled.skipped:
             say(f"simulated history: not back-filled ({filled.skipped})")
         else:
