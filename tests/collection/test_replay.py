@@ -114,6 +114,24 @@ def test_a_replayed_day_equals_the_original_quotes_and_snapshots(target, capsys)
     assert OptionQuote.objects.count() == len(original["options"])  # the source is untouched, and still default
 
 
+def test_a_raw_archived_day_replays_to_the_same_archive(target, tmp_path, settings) -> None:
+    """OPTRADING_RAW_ARCHIVE keeps every broker response; replay --raw feeds them back and stores the same day."""
+    settings.OPTRADING_RAW_ARCHIVE = True
+    settings.OPTRADING_ARCHIVE_DIR = str(tmp_path)
+    _collected_day(minutes=3)
+    minute_files = sorted(p.name for p in (tmp_path / "raw" / DAY).glob("*.jsonl.gz"))
+    assert minute_files == ["0915.jsonl.gz", "0916.jsonl.gz", "0917.jsonl.gz"]
+    assert len(list((tmp_path / "raw" / "instruments").glob("*.jsonl.gz"))) == 1
+    original = _archive(_url(connection.settings_dict["NAME"]))
+
+    call_command("replay", "--date", DAY, "--raw", "--into", target, *[a for s in SYMBOLS for a in ("--underlying", s)])
+
+    replayed = _archive(target)
+    for table, rows in original.items():
+        assert replayed[table] == rows, table
+    assert sorted(p.name for p in (tmp_path / "raw" / DAY).glob("*.jsonl.gz")) == minute_files  # not archived again
+
+
 def test_replaying_into_a_database_that_already_holds_the_day_is_refused(target) -> None:
     _collected_day(minutes=2)
     call_command("replay", "--date", DAY, "--into", target)
@@ -135,13 +153,18 @@ def test_replaying_into_a_database_that_already_holds_the_day_is_refused(target)
         (["--date", DAY, "--speed", "-1"], "--speed must be 0"),
         (["--date", DAY, "--into", "sqlite:///x.sqlite3"], "--into must be a PostgreSQL URL"),
         (["--date", DAY, "--into", "self"], "names the database the day is replayed from"),
+        (["--date", DAY, "--into", None], "Replaying the stored quotes needs --into"),
+        (["--date", DAY, "--raw"], "No raw archive of 2026-11-27"),
     ],
 )
-def test_bad_input_is_refused_before_any_work(args, message) -> None:
+def test_bad_input_is_refused_before_any_work(args, message, settings, tmp_path) -> None:
+    settings.OPTRADING_ARCHIVE_DIR = str(tmp_path)  # an empty raw archive
     _collected_day(minutes=1)
     if "--into" not in args:
         args = [*args, "--into", _url("optrading_replay_never_created")]
     args = [_url(connection.settings_dict["NAME"]) if a == "self" else a for a in args]
+    if None in args:  # no --into at all
+        args = args[: args.index("--into")]
     with pytest.raises(CommandError, match=message) as raised:
         call_command("replay", *args)
     assert raised.value.returncode == 2

@@ -29,11 +29,14 @@ class ReplayDay:
     """The archived market minutes of the day (aware UTC), in order."""
     quotes_at: Callable[[datetime], dict[str, QuoteDict]]
     """Kite key → the 17-field quote, for one archived minute (read when the minute is replayed)."""
+    listed_on: date | None = None
+    """The date the instruments dump was fetched (its expired contracts are inactive from then); None: ``day``."""
 
 
 class ReplayBroker(Broker):
     name: ClassVar[str] = "replay"
     any_time: ClassVar[bool] = True
+    replays: ClassVar[bool] = True
 
     def __init__(self, day: ReplayDay, *, rate_limiter: RateLimiter | None = None):
         super().__init__(rate_limiter=rate_limiter or NoRateLimit())

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import environ
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connections
@@ -34,6 +35,7 @@ from django.db.models import Q
 
 from apps.analytics.services import analytics_compute
 from apps.brokers.base import InstrumentRow, QuoteDict
+from apps.brokers.raw_archive import raw_day_read, raw_root
 from apps.brokers.replay import ReplayBroker, ReplayDay
 from apps.collection.services.chain import VIX_KEY, last_collected_minute
 from apps.collection.services.instruments import instruments_sync
@@ -41,6 +43,7 @@ from apps.collection.services.minute import minute_collect
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.clock import IST, ist_day_bounds, ist_label, to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
+from apps.market.rules import underlying_specs
 from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
 
@@ -277,21 +280,54 @@ def _same_database(config: dict[str, Any]) -> bool:
     return all(str(current.get(k) or "") == str(config.get(k) or "") for k in ("NAME", "HOST", "PORT"))
 
 
+def _raw_symbols(replay: ReplayDay, symbols: Sequence[str] | None) -> list[str]:
+    """The named underlyings (each must be a collectable one), else those whose index the first minute holds."""
+    specs = underlying_specs()
+    if symbols:
+        wanted = [s.strip().upper() for s in symbols]
+        unknown = [s for s in wanted if s not in specs]
+        if unknown:
+            raise NotFoundError(f"Unknown underlying {', '.join(unknown)}; known: {', '.join(sorted(specs))}.")
+        return wanted
+    first = replay.quotes_at(replay.minutes[0])
+    return [s.symbol for s in specs.values() if f"{s.exchange}:{s.spot_tradingsymbol}" in first]
+
+
 def replay_run(
     *,
     day: date,
     speed: float,
-    into: str,
+    into: str | None,
     symbols: Sequence[str] | None = None,
+    raw: bool = False,
     progress: Callable[[int, int, datetime], None] | None = None,
 ) -> ReplayResult:
-    """Replay ``day`` from this database's stored quotes into the database at ``into`` (migrated first), at
-    ``speed`` market minutes per wall-clock minute (0: as fast as it goes)."""
+    """Replay ``day`` at ``speed`` market minutes per wall-clock minute (0: as fast as it goes): from this
+    database's stored quotes into the database at ``into`` (migrated first), or with ``raw`` from the raw archive
+    (``OPTRADING_ARCHIVE_DIR/raw``) into ``into`` or, without it, this database."""
     if speed < 0:
         raise ApplicationError(f"--speed must be 0 (as fast as possible) or positive, got {speed}.")
-    config = target_config(into)
-    if _same_database(config):
+    config = target_config(into) if into is not None else None
+    if config is not None and _same_database(config):
         raise ApplicationError("--into names the database the day is replayed from; give another (empty) database.")
+    if raw:
+        root = raw_root(settings.OPTRADING_ARCHIVE_DIR)
+        replay = raw_day_read(root=root, day=day)
+        if replay is None:
+            raise NotFoundError(f"No raw archive of {day:%Y-%m-%d} under {root}; nothing to replay.")
+        if not replay.instruments:
+            raise NotFoundError(f"No instruments dump in the raw archive under {root}; nothing to replay.")
+        replayed = _raw_symbols(replay, symbols)
+        if config is None:
+            return _feed(replay, replayed, speed=speed, progress=progress)
+        with database_switched(config):
+            call_command("migrate", verbosity=0, interactive=False)
+            return _feed(replay, replayed, speed=speed, progress=progress)
+    if config is None:
+        raise ApplicationError(
+            "Replaying the stored quotes needs --into (this database already holds the day); "
+            "--raw replays the raw archive into this database."
+        )
     replay_day_load(day=day, symbols=symbols)  # validates: the day and the symbols exist, before any write
     with database_switched(config):
         call_command("migrate", verbosity=0, interactive=False)
@@ -316,7 +352,7 @@ def _feed(
     Underlying.objects.exclude(symbol__in=symbols).update(active=False)
     Underlying.objects.filter(symbol__in=symbols).update(active=True)
     broker = ReplayBroker(replay)
-    instruments_sync(broker=broker, today=replay.day)
+    instruments_sync(broker=broker, today=replay.listed_on or replay.day)
     ids = list(Underlying.objects.filter(symbol__in=symbols).values_list("id", flat=True))
     collected = stored = 0
     skipped: list[str] = []

@@ -1,4 +1,4 @@
-"""python manage.py replay --date YYYY-MM-DD --into DATABASE_URL [--speed N] [--underlying S ...]"""
+"""python manage.py replay --date YYYY-MM-DD [--into DATABASE_URL] [--raw] [--speed N] [--underlying S ...]"""
 
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--date", required=True, help="The IST trade date to replay, YYYY-MM-DD.")
-        parser.add_argument("--into", required=True, help="PostgreSQL URL of the database to replay into.")
+        parser.add_argument(
+            "--into", help="PostgreSQL URL of the database to replay into (required unless --raw: then this one)."
+        )
+        parser.add_argument(
+            "--raw", action="store_true", help="Replay the raw archive (OPTRADING_RAW_ARCHIVE) instead of the quotes."
+        )
         parser.add_argument("--speed", type=float, default=0.0, help="Market minutes per wall-clock minute.")
         parser.add_argument("--underlying", action="append", help="Replay only this underlying (repeatable).")
 
@@ -39,7 +44,12 @@ class Command(BaseCommand):
 
         try:
             result = replay_run(
-                day=day, speed=options["speed"], into=options["into"], symbols=options["underlying"], progress=progress
+                day=day,
+                speed=options["speed"],
+                into=options["into"],
+                symbols=options["underlying"],
+                raw=options["raw"],
+                progress=progress,
             )
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from exc
