@@ -9,9 +9,10 @@ from datetime import date, datetime
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.analytics.models import AnalyticsCursor, ChainSnapshot
+from apps.analytics.models import AnalyticsCursor, ChainSnapshot, VolatilitySnapshot
 from apps.analytics.services.chain import chain_metrics, clean
 from apps.analytics.services.frame import ChainFrame, frame_load
 from apps.analytics.services.oi_change import oi_change_fill
@@ -178,8 +179,19 @@ def analytics_compute(
 
 
 def _behind_minutes(*, underlying_id: int, last_minute: datetime, limit: int | None) -> list[datetime]:
-    rows = OptionQuote.objects.filter(underlying_id=underlying_id, minute__lte=last_minute, analysed_at__isnull=True)
-    minutes = rows.order_by("minute").values_list("minute", flat=True).distinct()
+    """Minutes at or before the cursor never analysed: found on the underlying quotes (one row per minute, not
+    one per contract) that have no volatility snapshot (written with every analysed minute) but unanalysed option
+    rows, so the sweep reads a row per minute of the archive, never every option row."""
+    analysed = VolatilitySnapshot.objects.filter(underlying_id=underlying_id, minute=OuterRef("minute"))
+    unanalysed = OptionQuote.objects.filter(
+        underlying_id=underlying_id, minute=OuterRef("minute"), analysed_at__isnull=True
+    )
+    minutes = (
+        UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute__lte=last_minute)
+        .filter(~Exists(analysed), Exists(unanalysed))
+        .order_by("minute")
+        .values_list("minute", flat=True)
+    )
     return list(minutes[:limit] if limit is not None else minutes)
 
 
