@@ -31,13 +31,15 @@ CHUNK_MINUTES = 120
 )
 def analytics_compute_task(underlying_ids: list[int] | None = None, minute: str | None = None) -> int:
     """Analyse every minute after the cursors (idempotent: the cursor makes a repeat a no-op), and
-    ``minute`` (ISO) again if rows arrived for it after it was analysed."""
+    ``minute`` (ISO) again if rows arrived for it after it was analysed. The catch-up run (no ``minute``: beat
+    and the backlog re-enqueues) also analyses days stored behind the cursors (an older bhavcopy, a back-fill)."""
     started = time.monotonic()
     revisit = datetime.fromisoformat(minute) if minute else None
-    processed = analytics_compute(underlying_ids=underlying_ids, limit=CHUNK_MINUTES, revisit=revisit)
+    behind = revisit is None
+    processed = analytics_compute(underlying_ids=underlying_ids, limit=CHUNK_MINUTES, revisit=revisit, behind=behind)
     duration = time.monotonic() - started
     record_analytics(duration)
-    if processed and analytics_backlog(underlying_ids=underlying_ids):
+    if processed and analytics_backlog(underlying_ids=underlying_ids, behind=behind):
         analytics_compute_task.apply_async(kwargs={"underlying_ids": underlying_ids})
     logger.info("analytics: %d minute(s) in %.2fs", processed, duration)
     return processed

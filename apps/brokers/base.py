@@ -92,6 +92,10 @@ class Broker(abc.ABC):
 
     name: ClassVar[str]
     simulated: ClassVar[bool] = False
+    any_time: ClassVar[bool] = False
+    """Collects outside market hours (the simulated market, a replayed day): no market-hours gate."""
+    replays: ClassVar[bool] = False
+    """Answers from an archive (the replay broker): its responses are not archived again."""
 
     def __init__(self, *, rate_limiter: RateLimiter | None = None):
         self.rate_limiter = rate_limiter or LocalRateLimiter()
@@ -99,7 +103,13 @@ class Broker(abc.ABC):
     def instruments(self, exchange: str | None = None) -> list[InstrumentRow]:
         """The instruments dump (all exchanges, or one), paced like every public call."""
         self.rate_limiter.acquire("other")
-        return self._instruments(exchange)
+        rows = self._instruments(exchange)
+        if settings.OPTRADING_RAW_ARCHIVE and not self.replays:
+            from apps.brokers.raw_archive import raw_instruments_write, raw_root
+
+            now = datetime.now().astimezone()
+            raw_instruments_write(root=raw_root(settings.OPTRADING_ARCHIVE_DIR), exchange=exchange, rows=rows, now=now)
+        return rows
 
     def quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         """Full quotes for at most 500 keys. ``minute`` is the market minute being collected;
@@ -110,7 +120,12 @@ class Broker(abc.ABC):
         if not keys:
             return {}
         self.rate_limiter.acquire("quote")
-        return self._quote(keys, minute=minute)
+        quotes = self._quote(keys, minute=minute)
+        if settings.OPTRADING_RAW_ARCHIVE and not self.replays:
+            from apps.brokers.raw_archive import raw_quotes_write, raw_root
+
+            raw_quotes_write(root=raw_root(settings.OPTRADING_ARCHIVE_DIR), minute=minute, quotes=quotes)
+        return quotes
 
     @abc.abstractmethod
     def _instruments(self, exchange: str | None) -> list[InstrumentRow]:

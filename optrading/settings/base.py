@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.live.context_processors.websocket",
+                "apps.web.context_processors.simulated_market",
             ],
         },
     },
@@ -259,6 +260,9 @@ if REDIS_URL:
 OPTRADING_BROKER = env.str("OPTRADING_BROKER", default="simulated")
 OPTRADING_SIM_SEED = env.int("OPTRADING_SIM_SEED", default=42)
 OPTRADING_COLLECT_INTERVAL = env.int("OPTRADING_COLLECT_INTERVAL", default=5)
+# First run on the simulated market: sessions back-filled before it starts (0 skips), every Nth minute of each.
+OPTRADING_SIM_HISTORY_SESSIONS = env.int("OPTRADING_SIM_HISTORY_SESSIONS", default=5)
+OPTRADING_SIM_HISTORY_STEP_MINUTES = env.int("OPTRADING_SIM_HISTORY_STEP_MINUTES", default=60)
 OPTRADING_STRIKE_OFFSETS = env.str("OPTRADING_STRIKE_OFFSETS", default="-10..10")
 OPTRADING_CHAIN_SCOPE = env.str("OPTRADING_CHAIN_SCOPE", default="atm")
 OPTRADING_FULL_CHAIN_PCT = env.float("OPTRADING_FULL_CHAIN_PCT", default=10.0)
@@ -319,6 +323,8 @@ OPTRADING_WATCHDOG_SECONDS = env.int("OPTRADING_WATCHDOG_SECONDS", default=30)
 OPTRADING_COLLECTION_STALL_MINUTES = env.int("OPTRADING_COLLECTION_STALL_MINUTES", default=2)
 OPTRADING_SESSION_ALERT_LEAD_MINUTES = env.int("OPTRADING_SESSION_ALERT_LEAD_MINUTES", default=60)
 OPTRADING_ARCHIVE_DIR = env.str("OPTRADING_ARCHIVE_DIR", default="") or str(VAR_DIR)
+# Keep every broker response as it arrived (gzip JSON per minute under OPTRADING_ARCHIVE_DIR/raw/): replay --raw.
+OPTRADING_RAW_ARCHIVE = env.bool("OPTRADING_RAW_ARCHIVE", default=False)
 OPTRADING_DATABASE_DIR = env.str("OPTRADING_DATABASE_DIR", default="")
 OPTRADING_DISK_NEARLY_FULL_PERCENT = env.float("OPTRADING_DISK_NEARLY_FULL_PERCENT", default=90.0)
 OPTRADING_DISK_FULL_PERCENT = env.float("OPTRADING_DISK_FULL_PERCENT", default=97.0)

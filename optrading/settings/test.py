@@ -22,3 +22,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The other tests collect ATM ± 2 (small chains, fast on CI); the shipped default ATM ± 10 is checked, and its
 # quote-call budget measured, in tests/collection/test_strike_budget.py.
 OPTRADING_STRIKE_OFFSETS = "-2..2"
+# replay (apps/collection/services/replay.py) reads its source day through this alias while "default" points at
+# the database replayed into; in tests it mirrors the test database.
+DATABASES["replay_source"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405

@@ -63,6 +63,7 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
         OPTRADING_HEARTBEAT_SECONDS="2",
         OPTRADING_WATCHDOG_SECONDS="2",
         OPTRADING_BROKER="simulated",
+        OPTRADING_SIM_HISTORY_SESSIONS="0",  # the first-run back-fill has its own test (test_history_backfill.py)
     )
     if request.param == "redis":
         env["REDIS_URL"] = settings.REDIS_URL

@@ -4,12 +4,21 @@ comparison and the NIFTY-VIX rolling correlation."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pricing
 from apps.analytics.metrics.series import Bands, band_stats, rolling_correlation
 from apps.analytics.models import ChainSnapshot, VolatilitySnapshot
+from apps.analytics.selectors.daily import (
+    DayWindow,
+    daily_last,
+    day_windows,
+    expiry_span,
+    recent_expiries,
+    window_rows,
+)
 from apps.analytics.selectors.resolve import (
     bucket_expiry_by_day,
     bucket_name,
@@ -39,14 +48,6 @@ def _range_validate(start: datetime, end: datetime) -> None:
         raise ApplicationError("'from' and 'to' must carry a time zone.")
     if start > end:
         raise ApplicationError(f"'from' ({iso(start)}) is after 'to' ({iso(end)}).")
-
-
-def _last_per_day(rows: list[tuple[datetime, Any]]) -> dict[date, tuple[datetime, Any]]:
-    """IST session date → the last (minute, value) of that day; rows must be in time order."""
-    out: dict[date, tuple[datetime, Any]] = {}
-    for minute, value in rows:
-        out[to_ist(minute).date()] = (minute, value)
-    return out
 
 
 class HistoryPoint(TypedDict):
@@ -79,23 +80,30 @@ def history(
     _range_validate(start, end)
     if expiry is not None and bucket is not None:
         raise ApplicationError("Give either 'expiry' or 'bucket', not both.")
-    snapshots = ChainSnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end)
-    if expiry is not None:
-        rows = list(snapshots.filter(expiry=expiry).order_by("minute").values_list("minute", "expiry", field))
+    if expiry is not None and not daily:
+        rows = list(
+            ChainSnapshot.objects.filter(underlying=found, expiry=expiry, minute__gte=start, minute__lte=end)
+            .order_by("minute")
+            .values_list("minute", "expiry", field)
+        )
     else:
-        default = "this_week" if found.has_weeklies else "this_month"
-        wanted = bucket_validate(bucket or default)
-        by_day = bucket_expiry_by_day(underlying=found, bucket=wanted, start=start, end=end)
-        rows = [
-            row
-            for row in snapshots.order_by("minute").values_list("minute", "expiry", field)
-            if by_day.get(to_ist(row[0]).date()) == row[1]
-        ]
+        if expiry is not None:
+            windows = [replace(w, expiry=expiry) for w in day_windows(start, end)]
+        else:
+            default = "this_week" if found.has_weeklies else "this_month"
+            wanted = bucket_validate(bucket or default)
+            by_day = bucket_expiry_by_day(underlying=found, bucket=wanted, start=start, end=end)
+            windows = [replace(w, expiry=by_day[w.day]) for w in day_windows(start, end) if w.day in by_day]
+        if daily:
+            closes = daily_last(
+                model=ChainSnapshot, underlying_id=found.id, windows=windows, fields=("expiry", field), by_expiry=True
+            )
+            rows = [(minute, values[0], values[1]) for _, minute, values in closes]
+        else:
+            picked = window_rows(underlying_id=found.id, windows=windows, fields=("expiry", field))
+            rows = [(minute, values[0], values[1]) for _, minute, values in picked]
     if not rows:
         raise NotFoundError(f"No {field} history for {found.symbol} between {iso(start)} and {iso(end)}.")
-    if daily:
-        last = _last_per_day([(m, (e, v)) for m, e, v in rows])
-        rows = [(m, ev[0], ev[1]) for m, ev in last.values()]
     return History(
         symbol=found.symbol,
         field=field,
@@ -117,8 +125,8 @@ class RankBlock(TypedDict):
     sessions: int
 
 
-def _rank_block(rows: list[tuple[datetime, float | None]], sessions: int) -> RankBlock:
-    closes = [(m, v) for m, v in _last_per_day([r for r in rows if r[1] is not None]).values()]
+def _rank_block(closes: list[tuple[datetime, float]], sessions: int) -> RankBlock:
+    """``closes``: the (minute, value) of each day's last non-null value, oldest first."""
     closes = closes[-sessions:]
     values = [v for _, v in closes]
     if len(values) < 2:
@@ -133,6 +141,13 @@ def _rank_block(rows: list[tuple[datetime, float | None]], sessions: int) -> Ran
         max=max(values),
         sessions=len(values),
     )
+
+
+def _closes(
+    model: type[VolatilitySnapshot] | type[UnderlyingQuote], field: str, *, underlying_id: int, windows: list[DayWindow]
+) -> list[tuple[datetime, float]]:
+    rows = daily_last(model=model, underlying_id=underlying_id, windows=windows, fields=(field,), not_null=field)
+    return [(minute, values[0]) for _, minute, values in rows]
 
 
 class IvRank(TypedDict):
@@ -165,14 +180,15 @@ def iv_rank(*, underlying: Underlying | str, at: datetime | None = None, session
         raise NotFoundError(f"No volatility history for {found.symbol}.")
     # Calendar days comfortably covering ``sessions`` trading sessions.
     start = end - timedelta(days=int(sessions * 7 / 5) + 30)
-    vol = VolatilitySnapshot.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
-    quotes = UnderlyingQuote.objects.filter(underlying=found, minute__gte=start, minute__lte=end).order_by("minute")
+    windows = day_windows(start, end)
     return IvRank(
         symbol=found.symbol,
         at=iso(end),
-        cm30_atm_iv=_rank_block(list(vol.values_list("minute", "cm30_iv")), sessions),
-        india_vix=_rank_block(list(quotes.values_list("minute", "vix")), sessions),
-        our_vix=_rank_block(list(vol.values_list("minute", "our_vix")), sessions),
+        cm30_atm_iv=_rank_block(
+            _closes(VolatilitySnapshot, "cm30_iv", underlying_id=found.id, windows=windows), sessions
+        ),
+        india_vix=_rank_block(_closes(UnderlyingQuote, "vix", underlying_id=found.id, windows=windows), sessions),
+        our_vix=_rank_block(_closes(VolatilitySnapshot, "our_vix", underlying_id=found.id, windows=windows), sessions),
     )
 
 
@@ -229,8 +245,9 @@ def overlay(
         reverse=True,
     )[:sessions]
 
-    today_series = _day_series_ist(found, chosen, today, minute)
-    past = [_day_series_ist(found, by_day[day], day, None) for day in sorted(past_days)]
+    series = _day_series_ist(found, {today: chosen, **{day: by_day[day] for day in past_days}}, minute)
+    today_series = series.get(today, {})
+    past = [series.get(day, {}) for day in sorted(past_days)]
     clock = sorted({t for s in [today_series, *past] for t in s})
     matrix = [[s.get(t) if s.get(t) is not None else math.nan for t in clock] for s in past]
     return Overlay(
@@ -247,13 +264,19 @@ def overlay(
     )
 
 
-def _day_series_ist(found: Underlying, expiry: date, day: date, until: datetime | None) -> dict[str, float | None]:
-    """Straddle by IST wall-clock minute ("HH:MM") for one session."""
-    start, end = ist_day_bounds(day)
-    rows = ChainSnapshot.objects.filter(underlying=found, expiry=expiry, minute__gte=start, minute__lt=end)
-    if until is not None:
-        rows = rows.filter(minute__lte=until)
-    return {to_ist(m).strftime("%H:%M"): v for m, v in rows.order_by("minute").values_list("minute", "straddle")}
+def _day_series_ist(
+    found: Underlying, expiry_by_day: dict[date, date], until: datetime
+) -> dict[date, dict[str, float | None]]:
+    """Per session, the straddle by IST wall-clock minute ("HH:MM") of that day's expiry, up to ``until``; one
+    statement for every session."""
+    windows = []
+    for day, expiry in sorted(expiry_by_day.items()):
+        lo, hi = ist_day_bounds(day)
+        windows.append(DayWindow(day=day, lo=lo, hi=min(hi, until + timedelta(microseconds=1)), expiry=expiry))
+    out: dict[date, dict[str, float | None]] = {}
+    for day, minute, (straddle,) in window_rows(underlying_id=found.id, windows=windows, fields=("straddle",)):
+        out.setdefault(day, {})[to_ist(minute).strftime("%H:%M")] = straddle
+    return out
 
 
 class ComparisonPoint(TypedDict):
@@ -291,27 +314,20 @@ def expiry_comparison(
     current = expiry_resolve(
         underlying=found, minute=end, bucket=bucket or ("this_week" if found.has_weeklies else "this_month")
     )
-    chosen = sorted(
-        ChainSnapshot.objects.filter(underlying=found, minute__lte=end, expiry__lte=current)
-        .order_by()
-        .values_list("expiry", flat=True)
-        .distinct()
-    )
-    recent = chosen[-expiries:]
+    recent = recent_expiries(underlying_id=found.id, up_to=current, end=end, count=expiries)
     out = []
     for exp in recent:
-        rows = list(
-            ChainSnapshot.objects.filter(underlying=found, expiry=exp, minute__lte=end)
-            .order_by("minute")
-            .values_list("minute", field)
+        span = expiry_span(underlying_id=found.id, expiry=exp, end=end)
+        windows = [replace(w, expiry=exp) for w in day_windows(*span)] if span else []
+        closes = daily_last(
+            model=ChainSnapshot, underlying_id=found.id, windows=windows, fields=(field,), by_expiry=True
         )
-        closes = _last_per_day(rows)
         out.append(
             ComparisonExpiry(
                 expiry=iso(exp),
                 points=[
-                    ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=v)
-                    for day, (_, v) in sorted(closes.items())
+                    ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=values[0])
+                    for day, _, values in closes
                 ],
             )
         )
@@ -344,11 +360,17 @@ def vix_correlation(
     if end is None:
         raise NotFoundError(f"No India VIX history stored with {found.symbol}.")
     start = end - timedelta(days=int((sessions + window) * 7 / 5) + 30)
-    rows = list(quotes.filter(minute__gte=start).order_by("minute").values_list("minute", "spot", "vix"))
-    closes = sorted(_last_per_day([(m, (s, v)) for m, s, v in rows]).items())[-(sessions + 1) :]
-    days = [day for day, _ in closes]
-    spots = [sv[1][0] for _, sv in closes]
-    vixes = [sv[1][1] for _, sv in closes]
+    daily = daily_last(
+        model=UnderlyingQuote,
+        underlying_id=found.id,
+        windows=day_windows(start, end),
+        fields=("spot", "vix"),
+        not_null="vix",
+    )
+    closes = daily[-(sessions + 1) :]
+    days = [day for day, _, _ in closes]
+    spots = [values[0] for _, _, values in closes]
+    vixes = [values[1] for _, _, values in closes]
     returns = [spots[i] / spots[i - 1] - 1.0 for i in range(1, len(spots))]
     changes = [vixes[i] - vixes[i - 1] for i in range(1, len(vixes))]
     corr = rolling_correlation(returns, changes, window)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, overload
 
 from apps.analytics.models import ChainSnapshot
+from apps.analytics.selectors.daily import expiries_by_day
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.buckets import assign_buckets, bucket_of
 from apps.market.choices import ExpiryBucket
@@ -114,17 +114,9 @@ def snapshot_get(
 
 
 def session_expiries(*, underlying: Underlying, start: datetime, end: datetime) -> dict[date, list[date]]:
-    """IST session date → the expiries analysed that day, for resolving a bucket day by day."""
-    days: dict[date, set[date]] = defaultdict(set)
-    rows = (
-        ChainSnapshot.objects.filter(underlying=underlying, minute__gte=start, minute__lte=end)
-        .order_by()
-        .values_list("minute", "expiry")
-        .distinct()
-    )
-    for minute, expiry in rows:
-        days[to_ist(minute).date()].add(expiry)
-    return {day: sorted(expiries) for day, expiries in days.items()}
+    """IST session date → the expiries analysed that day, for resolving a bucket day by day (in the database:
+    one probe per day and expiry, never a read of every minute)."""
+    return expiries_by_day(underlying_id=underlying.id, start=start, end=end)
 
 
 def bucket_expiry_by_day(*, underlying: Underlying, bucket: str, start: datetime, end: datetime) -> dict[date, date]:

@@ -9,9 +9,10 @@ from datetime import date, datetime
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.analytics.models import AnalyticsCursor, ChainSnapshot
+from apps.analytics.models import AnalyticsCursor, ChainSnapshot, VolatilitySnapshot
 from apps.analytics.services.chain import chain_metrics, clean
 from apps.analytics.services.frame import ChainFrame, frame_load
 from apps.analytics.services.oi_change import oi_change_fill
@@ -128,7 +129,11 @@ def analytics_compute_minute(
 
 
 def analytics_compute(
-    *, underlying_ids: Sequence[int] | None = None, limit: int | None = None, revisit: datetime | None = None
+    *,
+    underlying_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    revisit: datetime | None = None,
+    behind: bool = False,
 ) -> int:
     """Process every archived minute after each underlying's cursor, oldest first; returns minutes processed.
 
@@ -139,6 +144,10 @@ def analytics_compute(
     ``revisit`` is a minute that just received rows: if the cursor already passed it (the tick stream
     stored part of the minute, then quote collection added the rest) and some of its rows are not yet
     analysed, the whole minute is analysed again (safe to repeat).
+
+    ``behind`` (the catch-up task) also analyses minutes the cursor already passed that still hold unanalysed
+    rows: days stored after the cursor went by them (an older bhavcopy imported today, a back-fill), which the
+    forward pass alone would never reach. At most ``limit`` of them per underlying per call.
     """
     processed_again = _revisit(underlying_ids=underlying_ids, minute=revisit) if revisit is not None else 0
     underlyings = Underlying.objects.all() if underlying_ids is not None else Underlying.objects.filter(active=True)
@@ -164,7 +173,43 @@ def analytics_compute(
                 locked.last_minute = minute
                 locked.save(update_fields=["last_minute", "updated_at"])
             processed += 1
+        if behind and cursor.last_minute is not None:
+            processed += _behind_cursor(underlying=underlying, cursor_id=cursor.pk, limit=limit)
     return processed + processed_again
+
+
+def _behind_minutes(*, underlying_id: int, last_minute: datetime, limit: int | None) -> list[datetime]:
+    """Minutes at or before the cursor never analysed: found on the underlying quotes (one row per minute, not
+    one per contract) that have no volatility snapshot (written with every analysed minute) but unanalysed option
+    rows, so the sweep reads a row per minute of the archive, never every option row."""
+    analysed = VolatilitySnapshot.objects.filter(underlying_id=underlying_id, minute=OuterRef("minute"))
+    unanalysed = OptionQuote.objects.filter(
+        underlying_id=underlying_id, minute=OuterRef("minute"), analysed_at__isnull=True
+    )
+    minutes = (
+        UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute__lte=last_minute)
+        .filter(~Exists(analysed), Exists(unanalysed))
+        .order_by("minute")
+        .values_list("minute", flat=True)
+    )
+    return list(minutes[:limit] if limit is not None else minutes)
+
+
+def _behind_cursor(*, underlying: Underlying, cursor_id: int, limit: int | None) -> int:
+    last_minute = AnalyticsCursor.objects.filter(pk=cursor_id).values_list("last_minute", flat=True).get()
+    if last_minute is None:
+        return 0
+    processed = 0
+    for minute in _behind_minutes(underlying_id=underlying.id, last_minute=last_minute, limit=limit):
+        with transaction.atomic():
+            AnalyticsCursor.objects.select_for_update().filter(pk=cursor_id).first()
+            if not OptionQuote.objects.filter(underlying=underlying, minute=minute, analysed_at__isnull=True).exists():
+                continue  # another runner analysed it meanwhile
+            analytics_compute_minute(
+                underlying_id=underlying.id, minute=minute, exchange=underlying.exchange, symbol=underlying.symbol
+            )
+        processed += 1
+    return processed
 
 
 def _revisit(*, underlying_ids: Sequence[int] | None, minute: datetime) -> int:
@@ -182,8 +227,9 @@ def _revisit(*, underlying_ids: Sequence[int] | None, minute: datetime) -> int:
     return processed
 
 
-def analytics_backlog(*, underlying_ids: Sequence[int] | None = None) -> int:
-    """How many (underlying, minute) pairs are waiting after the cursors."""
+def analytics_backlog(*, underlying_ids: Sequence[int] | None = None, behind: bool = False) -> int:
+    """How many (underlying, minute) pairs are waiting after the cursors (and, with ``behind``, minutes behind
+    them that still hold unanalysed rows)."""
     underlyings = Underlying.objects.filter(active=True)
     if underlying_ids is not None:
         underlyings = Underlying.objects.filter(id__in=list(underlying_ids))
@@ -194,4 +240,7 @@ def analytics_backlog(*, underlying_ids: Sequence[int] | None = None) -> int:
         if cursors.get(underlying_id) is not None:
             pending = pending.filter(minute__gt=cursors[underlying_id])
         total += pending.order_by().values("minute").distinct().count()
+        last_minute = cursors.get(underlying_id)
+        if behind and last_minute is not None:
+            total += len(_behind_minutes(underlying_id=underlying_id, last_minute=last_minute, limit=1))
     return total

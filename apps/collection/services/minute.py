@@ -67,7 +67,7 @@ def minute_collect(
     CollectionSettings.from_settings()
     underlyings_resolve(underlyings)
     broker = broker or get_broker()
-    if not broker.simulated:
+    if not (broker.simulated or broker.any_time):
         status = market_status(now)
         if not status.is_open:
             return MinuteOutcome(run=None, skipped=f"market closed ({status.reason})")

@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["setup"]:
-            platform_setup(say=lambda line: self.stdout.write(f"setup: {line}"))
+            platform_setup(say=lambda line: self.stdout.write(f"setup: {line}"), progress=_progress_bar)
         mode = "embedded" if settings.EMBEDDED else "redis"
         self.stdout.write(
             f"optrading on http://{options['host']}:{options['port']}/ "
@@ -210,6 +210,16 @@ class Backoff:
         self.delay = min(self.delay * 2, self.LONGEST)
         self.due = at + delay
         return delay
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """The first run's history back-fill, on stderr."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\rsetup: back-filling simulated history [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 def process_env(name: str, *, ws_port: int) -> dict[str, str]:
