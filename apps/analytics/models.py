@@ -124,7 +124,14 @@ class VolatilitySnapshot(models.Model):
                 name="volatilitysnapshot_our_vix_or_reason",
             ),
         ]
-        indexes = [models.Index(fields=["underlying", "minute"], name="volatilitysnap_underlying_min")]
+        # (underlying, minute) is the unique constraint's; the IV rank of our VIX reads only minutes that have one.
+        indexes = [
+            models.Index(
+                fields=["underlying", "minute"],
+                condition=models.Q(our_vix__isnull=False),
+                name="volatilitysnap_our_vix_close",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.underlying_id}@{self.minute:%Y-%m-%d %H:%M}"
