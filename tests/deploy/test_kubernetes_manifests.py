@@ -100,12 +100,18 @@ def test_beat_and_the_watchdog_never_run_twice() -> None:
 
 def test_servers_are_ready_when_their_own_components_are_and_read_secrets_from_a_secret() -> None:
     deployments = _by_kind("Deployment")
+    config = _by_kind("ConfigMap")["optrading-config"]["data"]
+    assert config["DJANGO_ENV"] == "production"
+    allowed_hosts = config["DJANGO_ALLOWED_HOSTS"].split(",")
     for name in ("web", "ws"):
         probe = _container(deployments[name])["readinessProbe"]["httpGet"]
         path, _, query = probe["path"].partition("?")
         assert resolve(path).url_name == "api-health"
         asked = dict(part.split("=") for part in query.split("&"))["components"].split(",")
         assert asked and set(asked) <= set(COMPONENTS) and "worker" not in asked
+        # Production answers only named hosts: the probe names one the config allows (not the pod's IP).
+        host = {h["name"]: h["value"] for h in probe.get("httpHeaders", [])}.get("Host")
+        assert host in allowed_hosts, (name, host, allowed_hosts)
     secret_keys = set(yaml.safe_load((K8S / "secret.example.yaml").read_text())["stringData"])
     for doc in deployments.values():
         sources = _container(doc)["envFrom"]
