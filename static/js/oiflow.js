@@ -122,7 +122,7 @@
     if (ticket !== asked) return;
     if (!response.ok) {
       status(response.status === 404 ? "no data" : "error", "failed");
-      failed(body && typeof body.error === "string" ? body.error : `The OI-flow API answered HTTP ${response.status}.`);
+      failed(body && typeof body.error === "string" ? Live.apiError(body, response.status) : `The OI-flow API answered HTTP ${response.status}.`);
       return;
     }
     flow = body;

@@ -74,7 +74,7 @@
   async function loadChain() {
     const at = travel.at ? `&at=${encodeURIComponent(Live.istParam(travel.at))}` : "";
     const reply = await api(`/api/v1/option-chain/${encodeURIComponent(symbol)}?bucket=${encodeURIComponent(bucket)}&offsets=-10..10${at}`);
-    if (!reply.ok) { status("sb-chain-status", (reply.body && reply.body.error) || `HTTP ${reply.status}`, "failed"); return; }
+    if (!reply.ok) { status("sb-chain-status", Live.apiError(reply.body, reply.status), "failed"); return; }
     chain = reply.body;
     status("sb-chain-status", travel.at ? "archive" : "latest", "ok");
     drawChain();
@@ -125,7 +125,7 @@
 
   async function loadTemplates() {
     const reply = await api("/api/v1/strategies/templates");
-    if (!reply.ok) { status("sb-status", "templates: " + ((reply.body && reply.body.error) || `HTTP ${reply.status}`), "failed"); return; }
+    if (!reply.ok) { status("sb-status", "templates: " + (Live.apiError(reply.body, reply.status)), "failed"); return; }
     const select = $("sb-template");
     reply.body.forEach(function (template) {
       TEMPLATES.set(template.key, template);
@@ -150,7 +150,7 @@
       const next = NEXT_BUCKET[bucket];
       if (!next) { status("sb-status", `${template.name} needs a later expiry than ${bucket}`, "failed"); return; }
       const reply = await api(`/api/v1/option-chain/${encodeURIComponent(symbol)}?bucket=${next}&offsets=-10..10&at=${encodeURIComponent(Live.istParam(chain.minute))}`);
-      if (!reply.ok) { status("sb-status", `${next}: ` + ((reply.body && reply.body.error) || `HTTP ${reply.status}`), "failed"); return; }
+      if (!reply.ok) { status("sb-status", `${next}: ` + (Live.apiError(reply.body, reply.status)), "failed"); return; }
       far = reply.body;
     }
     const out = [];
@@ -253,7 +253,7 @@
     });
     if (ticket !== asked) return;
     if (!reply.ok) {
-      status("sb-status", (reply.body && typeof reply.body.error === "string") ? reply.body.error : `HTTP ${reply.status}`, "failed");
+      status("sb-status", Live.apiError(reply.body, reply.status), "failed");
       root.dataset.payoff = "error";
       return;
     }
@@ -270,7 +270,7 @@
   let saved = [];
   async function loadSaved(select) {
     const reply = await api("/api/v1/strategies");
-    if (!reply.ok) { status("sb-saved-status", (reply.body && reply.body.error) || `HTTP ${reply.status}`, "failed"); return; }
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return; }
     saved = reply.body.filter((s) => s.symbol === symbol);
     const list = $("sb-saved");
     list.replaceChildren();
@@ -296,7 +296,7 @@
       body: JSON.stringify({ name: name, symbol: symbol, legs: legs.map((l) => ({ expiry: l.expiry, strike: l.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: l.price })) }),
       headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
     });
-    if (!reply.ok) { status("sb-saved-status", (reply.body && reply.body.error) || `HTTP ${reply.status}`, "failed"); return; }
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return; }
     status("sb-saved-status", "saved", "ok");
     await loadSaved(reply.body.id);
   }

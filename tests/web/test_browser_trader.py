@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -310,6 +310,10 @@ def test_the_oi_flow_heatmap_draws_the_apis_cells_and_walls(page: Any, minutes: 
     page.click("#flow-ce")
     _assert_drawn(page, answer, "CE")
     _shot(page, tmp_path, "oi-flow.png")
+    page.uncheck("#flow-walls")  # the walls off: no wall line drawn, the cells unchanged
+    page.wait_for_selector("#flow-chart[data-walls='0/0']")
+    assert page.get_attribute("#flow-chart", "data-cells") == str(_known(answer["values"]["CE"]))
+    page.check("#flow-walls")
 
     # ΔOI per interval re-requests too; a cell is known only where the strike was collected in both minutes.
     url, answer = _flow_answer(page, lambda: page.select_option("#flow-field", "doi_interval"))
@@ -458,6 +462,38 @@ def test_the_strategy_builder_prices_templates_on_the_real_payoff_api(
     page.eval_on_selector(
         "#sb-iv-shift", "el => { el.value = '0'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
     )
+
+    # "Days on" re-POSTs with that day as `dates` (up to the day before the expiry): one dated curve, read there.
+    day = minutes[-1].astimezone(IST).date()
+    expiry = date.fromisoformat(body["legs"][0]["expiry"])
+    assert page.get_attribute("#sb-days", "max") == str((expiry - day).days - 1)
+    dated_body, dated = _priced(
+        page,
+        lambda: page.eval_on_selector(
+            "#sb-days", "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+        ),
+    )
+    assert dated_body["dates"] == [(day + timedelta(days=2)).isoformat()] and "iv_shift" not in dated_body
+    assert [curve["date"] for curve in dated["before_expiry"]] == dated_body["dates"]
+    assert page.get_attribute("#sb-chart", "data-series") == "2"
+    assert page.inner_text("#sb-whatif") == _inr(_interpolate(dated["before_expiry"][0]["points"], dated["spot"]))
+    page.eval_on_selector(
+        "#sb-days", "el => { el.value = '0'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+
+    # A bad leg is the API's 400, shown as its own error; nothing is priced in the browser.
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/strategies/payoff")) as seen:
+        page.fill("#sb-legs-body tr.leg:nth-child(1) input.price", "-5")
+        page.dispatch_event("#sb-legs-body tr.leg:nth-child(1) input.price", "change")
+    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'error'")
+    status, error = _off_loop(
+        _api, method="POST", path="/api/v1/strategies/payoff", body=seen.value.request.post_data_json
+    )
+    assert status == seen.value.status == 400 and error["error"] == "Invalid input."
+    # The error and the field that was wrong, by its path in the body.
+    reason = error["fields"]["legs"]["0"]["price"][0]
+    assert page.inner_text("#sb-status") == f"Invalid input. legs[0].price: {reason}"
+    _priced(page, lambda: page.select_option("#sb-template", "iron_condor"))
 
     # Saved strategies: save the condor, clear, load it back from /api/v1/strategies.
     page.fill("#sb-name", "weekly condor")
