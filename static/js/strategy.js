@@ -270,7 +270,7 @@
   let saved = [];
   async function loadSaved(select) {
     const reply = await api("/api/v1/strategies");
-    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return; }
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return false; }
     saved = reply.body.filter((s) => s.symbol === symbol);
     const list = $("sb-saved");
     list.replaceChildren();
@@ -285,6 +285,7 @@
     });
     if (select) list.value = String(select);
     root.dataset.saved = String(saved.length);
+    return true;
   }
 
   async function save() {
@@ -297,13 +298,36 @@
       headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
     });
     if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return; }
-    status("sb-saved-status", "saved", "ok");
-    await loadSaved(reply.body.id);
+    if (await loadSaved(reply.body.id)) status("sb-saved-status", "saved", "ok");  // once the list shows it
+  }
+
+  /* The saved strategy's P&L through the chain's day, every leg marked at its mid at each archived minute
+     (GET /api/v1/strategies/<id>/pnl?date=); a minute where a leg has no quote is a gap. */
+  let pnlChart = null;
+  async function drawDay(strategy) {
+    const el = $("sb-pnl-chart");
+    const day = chainDay();
+    const reply = await api(`/api/v1/strategies/${strategy.id}/pnl?date=${day}`);
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); el.dataset.state = "failed"; return; }
+    const r = reply.body;
+    el.hidden = false;
+    if (!pnlChart) pnlChart = echarts.init(el);
+    pnlChart.setOption({
+      title: { text: `${strategy.name}: P&L through ${r.date} (at the mids)`, left: "center", textStyle: { fontSize: 13 } },
+      tooltip: { trigger: "axis" }, grid: { left: 80, right: 30, top: 55, bottom: 40 },
+      xAxis: { type: "category", data: r.minutes.map((m) => Live.ist(m).slice(-5)) },
+      yAxis: { type: "value", name: "P&L ₹" },
+      series: [{ name: "P&L", type: "line", showSymbol: r.minutes.length < 60, data: r.pnl, connectNulls: false }],
+    }, true);
+    el.dataset.state = "drawn";
+    el.dataset.points = String(r.pnl.filter((v) => v !== null).length);
+    el.dataset.last = r.pnl.length ? String(r.pnl[r.pnl.length - 1]) : "";
   }
 
   function load() {
     const strategy = saved.find((s) => String(s.id) === $("sb-saved").value);
     if (!strategy) return;
+    drawDay(strategy);
     legs = strategy.legs.map((l) => ({ expiry: l.expiry, strike: l.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: l.price }));
     $("sb-name").value = strategy.name;
     status("sb-saved-status", "loaded " + strategy.name, "ok");
@@ -319,7 +343,7 @@
     .forEach(function ([id, format]) {
       $(id).addEventListener("input", function () { $(id + "-label").textContent = format(Number(this.value)); schedule(); });
     });
-  window.addEventListener("resize", () => chart && chart.resize());
+  window.addEventListener("resize", () => { if (chart) chart.resize(); if (pnlChart) pnlChart.resize(); });
   loadSaved();
   loadChain().then(function () {
     if (chain) $("sb-days").max = String(daysMax());

@@ -507,6 +507,14 @@ def test_the_strategy_builder_prices_templates_on_the_real_payoff_api(
     page.wait_for_function("() => document.getElementById('builder').dataset.legs === '0'")
     loaded_body, _ = _priced(page, lambda: page.click("#sb-load"))
     assert loaded_body["legs"] == body["legs"]
+    # Loading also draws its P&L through the day from the archive, as the pnl API answers it.
+    page.wait_for_selector("#sb-pnl-chart[data-state=drawn] canvas")
+    strategy_id = page.input_value("#sb-saved")
+    status, day_pnl = _off_loop(_api, method="GET", path=f"/api/v1/strategies/{strategy_id}/pnl?date={day}")
+    assert status == 200 and len(day_pnl["minutes"]) == len(minutes) and None not in day_pnl["pnl"]
+    assert page.get_attribute("#sb-pnl-chart", "data-points") == str(len(minutes))
+    assert float(page.get_attribute("#sb-pnl-chart", "data-last")) == day_pnl["pnl"][-1]
+    _shot(page, tmp_path, "strategy-saved.png")
 
     # A calendar: the ATM call of this week sold, the same strike of next week bought; priced by the API too.
     body, answer = _priced(page, lambda: page.select_option("#sb-template", "calendar"))
