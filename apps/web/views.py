@@ -190,7 +190,7 @@ def charts_data(request: HttpRequest) -> HttpResponse:
 
 FLOW_FIELDS = [
     ("oi", "OI"),
-    ("doi_open", "ΔOI since the open"),
+    ("doi_open", "ΔOI vs the previous close"),
     ("doi_interval", "ΔOI per interval"),
     ("volume", "Volume"),
 ]

@@ -28,6 +28,24 @@ window.Live = (function () {
     return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
   }
 
+  /* The API's JSON error ({"error", "fields"?}, apps/core/api.py) as one line: the error, then each field's
+     messages by path (legs[0].price: ...); without a JSON error, the HTTP status. */
+  function apiError(body, status) {
+    if (!body || typeof body.error !== "string") return `HTTP ${status}`;
+    const out = [];
+    (function walk(value, path) {
+      if (typeof value === "string") { out.push((path ? path + ": " : "") + value); return; }
+      if (Array.isArray(value)) {
+        if (value.every((v) => typeof v === "string")) { value.forEach((v) => walk(v, path)); return; }
+        value.forEach((v, i) => walk(v, `${path}[${i}]`));
+        return;
+      }
+      // A list's items come as {"0": ...} from DRF's ListField: written legs[0], not legs.0.
+      if (value && typeof value === "object") Object.keys(value).forEach((k) => walk(value[k], /^\d+$/.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
+    })(body.fields, "");
+    return out.length ? `${body.error} ${out.join("; ")}` : body.error;
+  }
+
   /* Open path on this host (on the websocket server's own port when the page names one: HTTP and websockets
      are served by different processes); onMessage gets each parsed payload; onStatus gets (text, cls).
      Reconnects with backoff unless the server closed with a 44xx code (that needs the user) or the caller
@@ -61,5 +79,5 @@ window.Live = (function () {
     open();
     return { close: function () { stopped = true; if (current) current.close(); } };
   }
-  return { connect: connect, ist: ist, num: num, pct: pct, lakhs: lakhs, istParam: istParam };
+  return { connect: connect, ist: ist, num: num, pct: pct, lakhs: lakhs, istParam: istParam, apiError: apiError };
 })();

@@ -1,18 +1,20 @@
 /* The OI-flow heatmap: strikes (rows) × minutes (columns) of one expiry and IST day, from
    GET /api/v1/analytics/<symbol>/oi-flow?date=&bucket=&interval=&field= answering
    {symbol, expiry, date, interval, field, strikes, minutes, spot, values: {CE: [[...] per strike], PE: ...},
-    walls: [{minute, call_wall, put_wall}]}.
+    walls: {call_wall: [...], put_wall: [...]}} (apps/api/flow.py), where `spot` and each wall list hold one value
+   per column, aligned with `minutes` (null: unknown).
    The spot path and the walls are drawn over the cells on a hidden axis in strike-index units (a price between two
-   strikes sits between their rows). Until the server has that endpoint the page says it is not available. */
+   strikes sits between their rows). An API error (4xx/5xx) is shown as its JSON `error`. */
 "use strict";
 (function () {
   const el = document.getElementById("flow-chart");
   if (!el || !window.echarts) return;
   const $ = (id) => document.getElementById(id);
-  const FIELDS = { oi: "OI", doi_open: "ΔOI since the open", doi_interval: "ΔOI per interval", volume: "Volume" };
+  const FIELDS = { oi: "OI", doi_open: "ΔOI vs the previous close", doi_interval: "ΔOI per interval", volume: "Volume" };
   let side = "CE";
   let flow = null;
   let chart = null;
+  let asked = 0;  // the latest request: an older answer arriving after it is dropped
 
   const status = (text, cls) => { const b = $("flow-status"); b.textContent = text; b.className = "badge " + (cls || ""); };
   const hhmm = (iso) => Live.ist(iso).slice(-5);
@@ -27,16 +29,16 @@
     return null;
   }
 
-  function notAvailable(message) {
+  function failed(message) {
     if (chart) { chart.dispose(); chart = null; }
     el.innerHTML = "";
     const p = document.createElement("p");
     p.className = "muted";
-    p.id = "flow-unavailable";
+    p.id = "flow-error";
     p.textContent = message;
     el.appendChild(p);
     el.style.height = "auto";
-    el.dataset.state = "unavailable";
+    el.dataset.state = "failed";
   }
 
   function draw() {
@@ -54,12 +56,14 @@
     if (!cells.length) { low = 0; high = 1; }
     const signed = low < 0;
     const bound = Math.max(Math.abs(low), Math.abs(high));
-    const walls = $("flow-walls").checked ? flow.walls || [] : [];
-    const at = new Map(minutes.map((m, i) => [m, i]));
+    const walls = $("flow-walls").checked ? flow.walls || {} : {};
+    // A wall list (or the spot) as [column, fractional row] points; an unknown value is a gap, not a point.
+    const path = (values) => (values || []).map((v, x) => [x, row(strikes, v)]).filter((p) => p[1] !== null);
     const wallLine = (name, key, color) => ({
       name: name, type: "line", yAxisIndex: 1, showSymbol: false, step: "end", lineStyle: { type: "dashed", width: 2, color: color }, itemStyle: { color: color },
-      data: walls.filter((w) => at.has(w.minute)).map((w) => [at.get(w.minute), row(strikes, w[key])]),
+      data: path(walls[key]),
     });
+    const calls = wallLine("Call wall", "call_wall", "#c0362c"), puts = wallLine("Put wall", "put_wall", "#0a7f3f");
     el.style.height = "";
     if (!chart) { el.innerHTML = ""; chart = echarts.init(el); }
     chart.setOption({
@@ -86,14 +90,16 @@
       series: [
         { name: FIELDS[flow.field] || flow.field, type: "heatmap", data: cells, progressive: 0 },
         { name: "Spot", type: "line", yAxisIndex: 1, showSymbol: false, lineStyle: { width: 2, color: "#111827" }, itemStyle: { color: "#111827" },
-          data: (flow.spot || []).map((s, x) => [x, row(strikes, s)]) },
-        wallLine("Call wall", "call_wall", "#c0362c"),
-        wallLine("Put wall", "put_wall", "#0a7f3f"),
+          data: path(flow.spot) },
+        calls,
+        puts,
       ],
     }, true);
     el.dataset.state = "drawn";
     el.dataset.side = side;
     el.dataset.cells = String(cells.length);
+    el.dataset.walls = `${calls.data.length}/${puts.data.length}`;
+    el.dataset.columns = String(minutes.length);
     $("flow-expiry").textContent = `expiry ${flow.expiry}, ${flow.date}, ${flow.interval}-minute interval`;
   }
 
@@ -102,24 +108,21 @@
     if ($("flow-date").value) q.set("date", $("flow-date").value);
     history.replaceState(null, "", "?" + new URLSearchParams({ symbol: el.dataset.symbol, ...Object.fromEntries(q) }).toString());
     status("loading…", "partial");
+    const ticket = ++asked;
     let response, body;
     try {
       response = await fetch(el.dataset.api + "?" + q.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" });
       body = await response.json().catch(() => null);
     } catch (error) {
+      if (ticket !== asked) return;
       status("failed", "failed");
-      notAvailable("The OI-flow data could not be fetched: " + error);
+      failed("The OI-flow data could not be fetched: " + error);
       return;
     }
+    if (ticket !== asked) return;
     if (!response.ok) {
-      const routed = body && typeof body.error === "string";
-      if (response.status === 404 && !routed) {
-        status("not available", "failed");
-        notAvailable("OI flow is not available on this server yet: its API (/api/v1/analytics/<symbol>/oi-flow) is not installed.");
-      } else {
-        status(response.status === 404 ? "no data" : "error", "failed");
-        notAvailable(routed ? body.error : `The OI-flow API answered HTTP ${response.status}.`);
-      }
+      status(response.status === 404 ? "no data" : "error", "failed");
+      failed(body && typeof body.error === "string" ? Live.apiError(body, response.status) : `The OI-flow API answered HTTP ${response.status}.`);
       return;
     }
     flow = body;

@@ -1,34 +1,24 @@
 /* The strategy builder. Legs come from the chain as of the page's minute (?at=, default the latest archived:
-   GET /api/v1/option-chain/<symbol>?bucket=&at=&offsets=-10..10) by clicking a mid price, or from a template
-   (strike offsets from ATM). The payoff is POSTed to /api/v1/strategies/payoff as
-   {symbol, legs: [{expiry, strike, option_type, side, lots, price}], spots, at} and drawn from its answer
-   {lot_size, at_expiry, before_expiry, breakevens, max_profit, max_loss, unlimited, pop, net_premium, greeks, margin}.
-   The what-if sliders re-POST: spot shift centres the spots on the shifted spot, days on moves `at` forward,
-   IV shift is sent as `iv_shift` (vol points) when not zero. Where the server has no payoff API (404) the page
-   says so and draws only the at-expiry payoff, computed here from the legs (intrinsic value less entry). */
+   GET /api/v1/option-chain/<symbol>?bucket=&at=&offsets=-10..10) by clicking a mid price, or from a template of
+   GET /api/v1/strategies/templates ([{key, name, view, legs: [{option_type, side, strike_offset, lots,
+   expiry: "near"|"next"}]}], strike steps from ATM; a "next" leg takes the same strike in the next bucket's expiry).
+   The payoff is POSTed to /api/v1/strategies/payoff as {symbol, legs: [{expiry, strike, option_type, side, lots,
+   price}], spots, at, dates?, iv_shift?} and drawn from its answer (apps/strategies/serializers.py PayoffSerializer:
+   {lot_size, at_expiry, before_expiry: [{date, points}], breakevens, max_profit, max_loss, unlimited: {profit, loss},
+   pop, net_premium, greeks: {delta, gamma, theta, vega}, margin: {available, reason}}).
+   The what-if sliders re-POST: spot shift centres the spots on the shifted spot, "days on" sends `dates` [the day
+   that many days after the chain's], IV shift is sent as `iv_shift` (vol points) when not zero (the API applies it
+   to the curves before expiry). An API error (4xx/5xx) is shown as its JSON `error`.
+   Saved strategies: GET/POST /api/v1/strategies (yours), loaded back into the legs. */
 "use strict";
 (function () {
   const root = document.getElementById("builder");
   if (!root) return;
   const $ = (id) => document.getElementById(id);
-  const LOTS = JSON.parse($("lot-sizes").textContent);
   const travel = JSON.parse($("time-travel").textContent);
   const symbol = root.dataset.symbol, bucket = root.dataset.bucket;
   const csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
-  // Templates: [option_type, side, strike offset from ATM, lots].
-  const TEMPLATES = {
-    long_straddle: [["CE", "buy", 0, 1], ["PE", "buy", 0, 1]],
-    short_straddle: [["CE", "sell", 0, 1], ["PE", "sell", 0, 1]],
-    long_strangle: [["PE", "buy", -2, 1], ["CE", "buy", 2, 1]],
-    short_strangle: [["PE", "sell", -2, 1], ["CE", "sell", 2, 1]],
-    bull_call_spread: [["CE", "buy", 0, 1], ["CE", "sell", 2, 1]],
-    bear_call_spread: [["CE", "sell", 0, 1], ["CE", "buy", 2, 1]],
-    bull_put_spread: [["PE", "buy", -2, 1], ["PE", "sell", 0, 1]],
-    bear_put_spread: [["PE", "sell", -2, 1], ["PE", "buy", 0, 1]],
-    iron_condor: [["PE", "buy", -4, 1], ["PE", "sell", -2, 1], ["CE", "sell", 2, 1], ["CE", "buy", 4, 1]],
-    iron_butterfly: [["PE", "buy", -3, 1], ["PE", "sell", 0, 1], ["CE", "sell", 0, 1], ["CE", "buy", 3, 1]],
-    call_butterfly: [["CE", "buy", -2, 1], ["CE", "sell", 0, 2], ["CE", "buy", 2, 1]],
-  };
+  const TEMPLATES = new Map();  // key -> the API's template
   let chain = null;          // the API chain shown
   const byOffset = new Map();  // "<offset>|<CE|PE>" -> {row, leg}
   let legs = [];             // {expiry, strike, option_type, side, lots, price}
@@ -84,7 +74,7 @@
   async function loadChain() {
     const at = travel.at ? `&at=${encodeURIComponent(Live.istParam(travel.at))}` : "";
     const reply = await api(`/api/v1/option-chain/${encodeURIComponent(symbol)}?bucket=${encodeURIComponent(bucket)}&offsets=-10..10${at}`);
-    if (!reply.ok) { status("sb-chain-status", (reply.body && reply.body.error) || `HTTP ${reply.status}`, "failed"); return; }
+    if (!reply.ok) { status("sb-chain-status", Live.apiError(reply.body, reply.status), "failed"); return; }
     chain = reply.body;
     status("sb-chain-status", travel.at ? "archive" : "latest", "ok");
     drawChain();
@@ -127,35 +117,55 @@
       body.appendChild(tr);
     });
     root.dataset.legs = String(legs.length);
+    if (chain) $("sb-days").max = String(daysMax());
   }
 
-  // A calendar sells the ATM call of the page's expiry and buys the same strike of the next bucket's expiry.
+  /* ---- the templates (GET /api/v1/strategies/templates: one home for them, apps/strategies/presets.py) ---- */
   const NEXT_BUCKET = { this_week: "next_week", next_week: "this_month", this_month: "next_month" };
-  async function applyCalendar() {
-    const next = NEXT_BUCKET[bucket];
-    const near = byOffset.get("0|CE");
-    if (!next || !near) { status("sb-status", "a calendar needs a later expiry than " + bucket, "failed"); return; }
-    const reply = await api(`/api/v1/option-chain/${encodeURIComponent(symbol)}?bucket=${next}&at=${encodeURIComponent(Live.istParam(chain.minute))}`);
-    const far = reply.ok ? reply.body.rows.find((r) => r.strike === near.strike && r.ce) : null;
-    if (!far) { status("sb-status", `no ${near.strike} CE in ${next} at this minute`, "failed"); return; }
-    legs = [
-      { expiry: chain.expiry, strike: near.strike, option_type: "CE", side: "sell", lots: 1, price: mid(near.ce) },
-      { expiry: reply.body.expiry, strike: far.strike, option_type: "CE", side: "buy", lots: 1, price: mid(far.ce) },
-    ];
-    drawLegs();
-    schedule();
+
+  async function loadTemplates() {
+    const reply = await api("/api/v1/strategies/templates");
+    if (!reply.ok) { status("sb-status", "templates: " + (Live.apiError(reply.body, reply.status)), "failed"); return; }
+    const select = $("sb-template");
+    reply.body.forEach(function (template) {
+      TEMPLATES.set(template.key, template);
+      const option = document.createElement("option");
+      option.value = template.key;
+      option.textContent = template.name;
+      option.title = template.view;
+      select.appendChild(option);
+    });
+    root.dataset.templates = String(TEMPLATES.size);
   }
 
-  function applyTemplate(name) {
-    if (name === "calendar" && chain) { applyCalendar(); return; }
-    const template = TEMPLATES[name];
+  /* A template's legs on the chain shown: a "near" leg at its strike offset of the page's expiry; a "next" leg at
+     the same strike (that offset of the page's chain) in the next bucket's expiry, as of the same minute. */
+  async function applyTemplate(key) {
+    const template = TEMPLATES.get(key);
     if (!template || !chain) return;
-    const missing = template.filter(([type, , offset]) => !byOffset.has(offset + "|" + type));
-    if (missing.length) { status("sb-status", "the chain shown lacks strike offset " + missing[0][2] + " " + missing[0][0], "failed"); return; }
-    legs = template.map(function ([type, side, offset, lots]) {
-      const row = byOffset.get(offset + "|" + type);
-      return { expiry: chain.expiry, strike: row.strike, option_type: type, side: side, lots: lots, price: mid(row[type.toLowerCase()]) };
-    });
+    const missing = template.legs.find((l) => !byOffset.has(l.strike_offset + "|" + l.option_type));
+    if (missing) { status("sb-status", `the chain shown lacks strike offset ${missing.strike_offset} ${missing.option_type}`, "failed"); return; }
+    let far = null;
+    if (template.legs.some((l) => l.expiry === "next")) {
+      const next = NEXT_BUCKET[bucket];
+      if (!next) { status("sb-status", `${template.name} needs a later expiry than ${bucket}`, "failed"); return; }
+      const reply = await api(`/api/v1/option-chain/${encodeURIComponent(symbol)}?bucket=${next}&offsets=-10..10&at=${encodeURIComponent(Live.istParam(chain.minute))}`);
+      if (!reply.ok) { status("sb-status", `${next}: ` + (Live.apiError(reply.body, reply.status)), "failed"); return; }
+      far = reply.body;
+    }
+    const out = [];
+    for (const l of template.legs) {
+      const near = byOffset.get(l.strike_offset + "|" + l.option_type);
+      const side = l.option_type.toLowerCase();
+      if (l.expiry === "next") {
+        const row = far.rows.find((r) => r.strike === near.strike && r[side]);
+        if (!row) { status("sb-status", `no ${near.strike} ${l.option_type} in ${far.expiry} at this minute`, "failed"); return; }
+        out.push({ expiry: far.expiry, strike: row.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: mid(row[side]) });
+      } else {
+        out.push({ expiry: chain.expiry, strike: near.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: mid(near[side]) });
+      }
+    }
+    legs = out;
     drawLegs();
     schedule();
   }
@@ -168,26 +178,23 @@
     for (let i = -40; i <= 40; i++) out.push(+(c * (1 + i * 0.0025)).toFixed(2));
     return out;
   }
-  function whatIfAt() {
+  /* "Days on": the IST day that many days after the chain's, valued at its close (the API's `dates`); it has to
+     come before the first expiry of the legs, so the slider stops the day before it. */
+  const DAY = 86400000;
+  const chainDay = () => Live.istParam(chain.minute).slice(0, 10);
+  function whatIfDate() {
     const days = Number($("sb-days").value);
-    const t = new Date(new Date(chain.minute).getTime() + days * 86400000);
-    return Live.istParam(t.toISOString());
+    if (!days) return null;
+    const day = new Date(Date.parse(chainDay() + "T00:00:00Z") + days * DAY).toISOString().slice(0, 10);
+    const first = legs.map((l) => l.expiry).sort()[0];
+    return first && day < first ? day : null;
+  }
+  function daysMax() {
+    const first = legs.length ? legs.map((l) => l.expiry).sort()[0] : chain.expiry;
+    return Math.max(0, Math.round((Date.parse(first + "T00:00:00Z") - Date.parse(chainDay() + "T00:00:00Z")) / DAY) - 1);
   }
 
   function schedule() { clearTimeout(timer); timer = setTimeout(payoff, 150); }
-
-  /* At expiry, computed here (the fallback when the payoff API is missing): intrinsic value less entry, in rupees. */
-  function localAtExpiry() {
-    return spots().map(function (s) {
-      let pnl = 0;
-      legs.forEach(function (leg) {
-        const lot = LOTS[leg.expiry] || 1;
-        const intrinsic = leg.option_type === "CE" ? Math.max(s - leg.strike, 0) : Math.max(leg.strike - s, 0);
-        pnl += (leg.side === "buy" ? 1 : -1) * (intrinsic - (leg.price || 0)) * leg.lots * lot;
-      });
-      return { spot: s, pnl: +pnl.toFixed(2) };
-    });
-  }
 
   function interpolate(points, s) {
     for (let i = 1; i < points.length; i++) {
@@ -223,17 +230,20 @@
     const g = r.greeks || {};
     $("sb-greeks").textContent = [Live.num(g.delta, 2), Live.num(g.gamma, 4), Live.num(g.theta, 0), Live.num(g.vega, 0)].join(" / ");
     const m = r.margin || {};
-    $("sb-margin").textContent = m.available === true ? "available" : "unavailable" + (m.reason ? ": " + m.reason : "");
+    $("sb-margin").textContent = m.available === true ? "available" : "unavailable";
+    $("sb-margin-reason").textContent = m.reason || "";
   }
 
-  function clearStats() { ["sb-net", "sb-maxp", "sb-maxl", "sb-be", "sb-pop", "sb-greeks", "sb-margin", "sb-whatif"].forEach((id) => { $(id).textContent = "—"; }); }
+  function clearStats() { ["sb-net", "sb-maxp", "sb-maxl", "sb-be", "sb-pop", "sb-greeks", "sb-margin", "sb-whatif"].forEach((id) => { $(id).textContent = "—"; }); $("sb-margin-reason").textContent = ""; }
 
   async function payoff() {
     if (!chain) return;
     if (!legs.length) { clearStats(); if (chart) { chart.clear(); } status("sb-status", "add legs", ""); return; }
     const ticket = ++asked;
     const body = { symbol: symbol, legs: legs.map((l) => ({ expiry: l.expiry, strike: l.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: l.price })),
-      spots: spots(), at: whatIfAt() };
+      spots: spots(), at: Live.istParam(chain.minute) };
+    const day = whatIfDate();
+    if (day) body.dates = [day];
     const iv = Number($("sb-iv-shift").value);
     if (iv) body.iv_shift = iv;
     status("sb-status", "pricing…", "partial");
@@ -242,33 +252,11 @@
       headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
     });
     if (ticket !== asked) return;
-    const routed = reply.body && typeof reply.body.error === "string";
-    if (reply.status === 404 && !routed) {
-      status("sb-status", "payoff not available", "failed");
-      $("sb-unavailable").hidden = false;
-      $("sb-unavailable").textContent = "Payoff pricing is not available on this server yet (its API, POST /api/v1/strategies/payoff, is not installed): "
-        + "the chart shows only the at-expiry payoff, computed in the browser from the legs; breakevens before expiry, POP, greeks and margin need the API.";
-      clearStats();
-      if (new Set(legs.map((l) => l.expiry)).size > 1) {
-        $("sb-unavailable").textContent = "Payoff pricing is not available on this server yet (its API, POST /api/v1/strategies/payoff, is not installed); "
-          + "legs of different expiries (a calendar) have no at-expiry payoff without pricing the later leg, so nothing is drawn.";
-        if (chart) chart.clear();
-        $("sb-chart").dataset.series = "0";
-        root.dataset.payoff = "unavailable";
-        return;
-      }
-      const local = localAtExpiry();
-      drawChart(local, []);
-      $("sb-whatif").textContent = rupees(interpolate(local, centre()));
-      root.dataset.payoff = "local";
-      return;
-    }
     if (!reply.ok) {
-      status("sb-status", routed ? reply.body.error : `HTTP ${reply.status}`, "failed");
+      status("sb-status", Live.apiError(reply.body, reply.status), "failed");
       root.dataset.payoff = "error";
       return;
     }
-    $("sb-unavailable").hidden = true;
     const r = reply.body;
     status("sb-status", "priced on the smile as of " + Live.ist(chain.minute), "ok");
     showStats(r);
@@ -278,17 +266,87 @@
     root.dataset.payoff = "api";
   }
 
+  /* ---- saved strategies (/api/v1/strategies: your own) ---- */
+  let saved = [];
+  async function loadSaved(select) {
+    const reply = await api("/api/v1/strategies");
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return false; }
+    saved = reply.body.filter((s) => s.symbol === symbol);
+    const list = $("sb-saved");
+    list.replaceChildren();
+    const none = document.createElement("option");
+    none.value = ""; none.textContent = saved.length ? "— pick —" : "none saved yet";
+    list.appendChild(none);
+    saved.forEach(function (s) {
+      const option = document.createElement("option");
+      option.value = String(s.id);
+      option.textContent = `${s.name} (${s.legs.length} legs)`;
+      list.appendChild(option);
+    });
+    if (select) list.value = String(select);
+    root.dataset.saved = String(saved.length);
+    return true;
+  }
+
+  async function save() {
+    const name = $("sb-name").value.trim();
+    if (!name) { status("sb-saved-status", "give it a name", "failed"); return; }
+    if (!legs.length) { status("sb-saved-status", "add legs first", "failed"); return; }
+    const reply = await api("/api/v1/strategies", {
+      method: "POST",
+      body: JSON.stringify({ name: name, symbol: symbol, legs: legs.map((l) => ({ expiry: l.expiry, strike: l.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: l.price })) }),
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
+    });
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); return; }
+    if (await loadSaved(reply.body.id)) status("sb-saved-status", "saved", "ok");  // once the list shows it
+  }
+
+  /* The saved strategy's P&L through the chain's day, every leg marked at its mid at each archived minute
+     (GET /api/v1/strategies/<id>/pnl?date=); a minute where a leg has no quote is a gap. */
+  let pnlChart = null;
+  async function drawDay(strategy) {
+    const el = $("sb-pnl-chart");
+    const day = chainDay();
+    const reply = await api(`/api/v1/strategies/${strategy.id}/pnl?date=${day}`);
+    if (!reply.ok) { status("sb-saved-status", Live.apiError(reply.body, reply.status), "failed"); el.dataset.state = "failed"; return; }
+    const r = reply.body;
+    el.hidden = false;
+    if (!pnlChart) pnlChart = echarts.init(el);
+    pnlChart.setOption({
+      title: { text: `${strategy.name}: P&L through ${r.date} (at the mids)`, left: "center", textStyle: { fontSize: 13 } },
+      tooltip: { trigger: "axis" }, grid: { left: 80, right: 30, top: 55, bottom: 40 },
+      xAxis: { type: "category", data: r.minutes.map((m) => Live.ist(m).slice(-5)) },
+      yAxis: { type: "value", name: "P&L ₹" },
+      series: [{ name: "P&L", type: "line", showSymbol: r.minutes.length < 60, data: r.pnl, connectNulls: false }],
+    }, true);
+    el.dataset.state = "drawn";
+    el.dataset.points = String(r.pnl.filter((v) => v !== null).length);
+    el.dataset.last = r.pnl.length ? String(r.pnl[r.pnl.length - 1]) : "";
+  }
+
+  function load() {
+    const strategy = saved.find((s) => String(s.id) === $("sb-saved").value);
+    if (!strategy) return;
+    drawDay(strategy);
+    legs = strategy.legs.map((l) => ({ expiry: l.expiry, strike: l.strike, option_type: l.option_type, side: l.side, lots: l.lots, price: l.price }));
+    $("sb-name").value = strategy.name;
+    status("sb-saved-status", "loaded " + strategy.name, "ok");
+    drawLegs();
+    schedule();
+  }
+
   $("sb-template").addEventListener("change", function () { applyTemplate(this.value); });
   $("sb-clear").addEventListener("click", () => { legs = []; drawLegs(); schedule(); });
+  $("sb-save").addEventListener("click", save);
+  $("sb-load").addEventListener("click", load);
   [["sb-spot-shift", (v) => (v >= 0 ? "+" : "") + v.toFixed(1) + "%"], ["sb-days", (v) => String(v)], ["sb-iv-shift", (v) => (v >= 0 ? "+" : "") + v.toFixed(1)]]
     .forEach(function ([id, format]) {
       $(id).addEventListener("input", function () { $(id + "-label").textContent = format(Number(this.value)); schedule(); });
     });
-  window.addEventListener("resize", () => chart && chart.resize());
+  window.addEventListener("resize", () => { if (chart) chart.resize(); if (pnlChart) pnlChart.resize(); });
+  loadSaved();
   loadChain().then(function () {
-    if (chain) {
-      const dte = Math.max(0, Math.round((new Date(chain.expiry + "T15:30:00+05:30") - new Date(chain.minute)) / 86400000));
-      $("sb-days").max = String(dte);
-    }
+    if (chain) $("sb-days").max = String(daysMax());
+    return loadTemplates();
   });
 })();

@@ -1,15 +1,19 @@
 """The trader's pages in headless Chromium against a real ASGI server, on minutes collected from the simulated
 market: time travel on the chain page (slider, ±1 minute, play, deep link, back to live), the strike range and
-the OI unit. Screenshots go to test-output/ (gitignored) and the test's tmp path."""
+the OI unit; the OI-flow heatmap and the strategy builder on the real oi-flow and payoff APIs (no answer faked in
+the browser: each is checked against the API's own answer to the same request). Screenshots go to test-output/
+(gitignored) and the test's tmp path."""
 
 from __future__ import annotations
 
-import json
+import itertools
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,6 +25,8 @@ from apps.market.clock import IST
 from apps.market.models import Instrument
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionStatus, OptionQuote
+from apps.strategies.models import Strategy
+from apps.strategies.presets import PRESETS
 from tests.web.asgi_server import ROOT, asgi_server
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _off_loop
 
@@ -227,56 +233,105 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
     assert "at=" not in page.url
 
 
-def _flow_reply(minutes: list[datetime]) -> dict[str, Any]:
-    """The oi-flow API's answer as it is specified (issue 14), for three strikes and the collected minutes."""
-    times = [minute.isoformat() for minute in minutes]
+def _api(method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """The same request as the page's, answered by the real API through DRF's test client as the same user."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username="trader"))
+    response = client.get(path) if method == "GET" else client.post(path, body, format="json")
+    return response.status_code, response.json()
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _known(matrix: list[list[float | None]]) -> int:
+    return sum(value is not None for row in matrix for value in row)
+
+
+def _inside(strikes: list[float], prices: list[float | None]) -> int:
+    """Points of a wall or spot path the page draws: known and within the strikes' rows."""
+    return sum(p is not None and strikes[0] <= p <= strikes[-1] for p in prices)
+
+
+def _archived_oi(minute: datetime) -> dict[str, Any]:
+    """The strikes of the this-week expiry archived on the minute's day, and the CE and PE quotes with an OI."""
+    expiry = _atm_call(minute).expiry
+    quotes = OptionQuote.objects.filter(underlying__symbol="NIFTY", expiry=expiry, minute__date=minute.date())
+    with_oi = quotes.filter(oi__isnull=False)
     return {
-        "symbol": "NIFTY",
-        "expiry": "2026-12-08",
-        "date": minutes[0].astimezone(IST).date().isoformat(),
-        "interval": 1,
-        "field": "doi_open",
-        "strikes": [23500.0, 23550.0, 23600.0],
-        "minutes": times,
-        "spot": [23540.0, 23555.5, 23570.0, 23600.0],
-        "values": {
-            "CE": [[0, 650, 1300, 1950], [0, -650, None, 650], [0, 0, 0, 13000]],
-            "PE": [[0, 650, None, None], [0, 0, 0, 0], [0, 1300, 2600, 3900]],
-        },
-        "walls": [{"minute": m, "call_wall": 23600.0, "put_wall": 23500.0} for m in times],
+        "strikes": sorted(set(quotes.values_list("strike", flat=True))),
+        "CE": with_oi.filter(option_type="CE").count(),
+        "PE": with_oi.filter(option_type="PE").count(),
     }
 
 
-def test_the_oi_flow_heatmap_says_when_its_api_is_missing_and_draws_its_answer(
-    page: Any, minutes: list[datetime], tmp_path: Path
-) -> None:
-    # This server has no oi-flow endpoint yet: the page says so instead of failing.
-    page.goto(f"{page.base}/oi-flow/?symbol=NIFTY&bucket=this_week")
-    page.wait_for_selector("#flow-unavailable")
-    assert "not available on this server yet" in page.inner_text("#flow-unavailable")
-    assert page.inner_text("#flow-status") == "not available"
-    _shot(page, tmp_path, "oi-flow-unavailable.png")
+def _flow_answer(page: Any, do: Any) -> tuple[str, dict[str, Any]]:
+    """Run ``do`` and return the oi-flow URL the page asked and the real API's answer to the same URL."""
+    with page.expect_response(lambda r: "/oi-flow?" in r.url) as seen:
+        do()
+    url = seen.value.url
+    assert seen.value.status == 200, seen.value.text()
+    status, answer = _off_loop(_api, method="GET", path=_path(url))
+    assert status == 200, answer
+    page.wait_for_function("() => document.getElementById('flow-status').textContent === 'archive'")
+    return url, answer
 
-    # Answered in the specified shape (a loopback double in the browser), it draws the cells, the spot and the walls.
-    asked: list[str] = []
 
-    def reply(route: Any) -> None:
-        asked.append(route.request.url)
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(_flow_reply(minutes)))
+def _assert_drawn(page: Any, answer: dict[str, Any], side: str) -> None:
+    page.wait_for_selector(f"#flow-chart[data-state=drawn][data-side={side}] canvas")
+    assert page.get_attribute("#flow-chart", "data-cells") == str(_known(answer["values"][side]))
+    assert page.get_attribute("#flow-chart", "data-columns") == str(len(answer["minutes"]))
+    walls, strikes = answer["walls"], answer["strikes"]
+    expected = f"{_inside(strikes, walls['call_wall'])}/{_inside(strikes, walls['put_wall'])}"
+    assert page.get_attribute("#flow-chart", "data-walls") == expected
 
-    page.route("**/api/v1/analytics/NIFTY/oi-flow?*", reply)
-    page.select_option("#flow-field", "doi_open")
-    page.wait_for_selector("#flow-chart[data-state=drawn] canvas")
-    assert page.get_attribute("#flow-chart", "data-cells") == "11"  # 12 CE cells less the one unknown
-    assert "field=doi_open" in asked[-1] and "bucket=this_week" in asked[-1] and "interval=5" in asked[-1]
-    assert "field=doi_open" in page.url
-    page.click("#flow-pe")
-    page.wait_for_selector("#flow-chart[data-side=PE]")
-    assert page.get_attribute("#flow-chart", "data-cells") == "10"
-    page.select_option("#flow-interval", "1")
-    page.wait_for_function("() => document.getElementById('flow-chart').dataset.state === 'drawn'")
-    assert "interval=1" in asked[-1]
+
+def test_the_oi_flow_heatmap_draws_the_apis_cells_and_walls(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
+    url, answer = _flow_answer(page, lambda: page.goto(f"{page.base}/oi-flow/?symbol=NIFTY&bucket=this_week&field=oi"))
+    assert "field=oi" in url and "bucket=this_week" in url and "interval=5" in url
+    archived = _off_loop(_archived_oi, minute=minutes[-1])
+    assert answer["strikes"] == archived["strikes"] and len(archived["strikes"]) >= 21
+    assert any(wall is not None for wall in answer["walls"]["call_wall"])
+    _assert_drawn(page, answer, "CE")
+    page.click("#flow-pe")  # both sides are in the one answer: the page redraws the PE matrix
+    _assert_drawn(page, answer, "PE")
+
+    # The interval re-requests: one column per collected minute.
+    url, answer = _flow_answer(page, lambda: page.select_option("#flow-interval", "1"))
+    assert "interval=1" in url and "interval=1" in page.url
+    assert len(answer["minutes"]) == len(minutes)
+    # Per minute, the cells are the archive's quotes with an OI: every collected strike, minute by minute.
+    assert _known(answer["values"]["PE"]) == archived["PE"] and _known(answer["values"]["CE"]) == archived["CE"]
+    _assert_drawn(page, answer, "PE")
+    page.click("#flow-ce")
+    _assert_drawn(page, answer, "CE")
     _shot(page, tmp_path, "oi-flow.png")
+    page.uncheck("#flow-walls")  # the walls off: no wall line drawn, the cells unchanged
+    page.wait_for_selector("#flow-chart[data-walls='0/0']")
+    assert page.get_attribute("#flow-chart", "data-cells") == str(_known(answer["values"]["CE"]))
+    page.check("#flow-walls")
+
+    # ΔOI per interval re-requests too; a cell is known only where the strike was collected in both minutes.
+    url, answer = _flow_answer(page, lambda: page.select_option("#flow-field", "doi_interval"))
+    assert "field=doi_interval" in url
+    assert 0 < _known(answer["values"]["CE"]) < archived["CE"]
+    _assert_drawn(page, answer, "CE")
+
+    # A real 4xx shows the API's own error: no NIFTY quotes on a day before the archive.
+    page.fill("#flow-date", "2020-01-01")
+    page.dispatch_event("#flow-date", "change")
+    page.wait_for_selector("#flow-chart[data-state=failed]")
+    assert page.inner_text("#flow-status") == "no data"
+    status, error = _off_loop(
+        _api,
+        method="GET",
+        path="/api/v1/analytics/NIFTY/oi-flow?bucket=this_week&field=doi_interval&interval=1&date=2020-01-01",
+    )
+    assert status == 404 and page.inner_text("#flow-error") == error["error"]
 
 
 def _chain_strikes(minute: datetime) -> dict[int, float]:
@@ -292,35 +347,79 @@ def _mid(minute: datetime, strike: float, option_type: str) -> float:
     return round((quote.bid + quote.ask) / 2, 2)
 
 
-PAYOFF = {
-    "lot_size": 65,
-    "at_expiry": [
-        {"spot": 23000.0, "pnl": -9750.0},
-        {"spot": 23600.0, "pnl": 3250.0},
-        {"spot": 24200.0, "pnl": -9750.0},
-    ],
-    "before_expiry": [
-        {"date": "2026-12-04", "points": [{"spot": 23000.0, "pnl": -5000.0}, {"spot": 24200.0, "pnl": -4000.0}]}
-    ],
-    "breakevens": [23450.0, 23750.0],
-    "max_profit": 3250.0,
-    "max_loss": -9750.0,
-    "unlimited": {"profit": False, "loss": False},
-    "pop": 0.412,
-    "net_premium": 3250.0,
-    "greeks": {"delta": -0.01, "gamma": -0.0002, "theta": 812.0, "vega": -1450.0},
-    "margin": {"available": False, "reason": "simulated market"},
-}
+def _inr(value: float | None, digits: int = 0) -> str:
+    """A number as the page writes it (``toLocaleString("en-IN")``: 1,23,456.7, half away from zero)."""
+    if value is None:
+        return "—"
+    rounded = Decimal(str(abs(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{rounded:f}".partition(".")
+    head, tail = whole[:-3], whole[-3:]
+    groups = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)][::-1]
+    text = ",".join([*groups, tail]) + (f".{fraction}" if fraction else "")
+    return ("-" if value < 0 and rounded else "") + text
 
 
-def test_the_strategy_builder_adds_an_iron_condor_and_draws_its_payoff(
+GREEK_DIGITS = (("delta", 2), ("gamma", 4), ("theta", 0), ("vega", 0))
+
+
+def _stats(answer: dict[str, Any]) -> dict[str, str]:
+    """The stats the page shows for a payoff answer."""
+    unlimited = answer["unlimited"]
+    return {
+        "sb-net": _inr(answer["net_premium"]),
+        "sb-maxp": "Unlimited" if unlimited["profit"] else _inr(answer["max_profit"]),
+        "sb-maxl": "Unlimited" if unlimited["loss"] else _inr(answer["max_loss"]),
+        "sb-be": ", ".join(_inr(b) for b in answer["breakevens"]) or "none",
+        "sb-pop": "—" if answer["pop"] is None else _inr(answer["pop"] * 100, 1) + "%",
+        "sb-greeks": " / ".join(_inr(answer["greeks"][name], digits) for name, digits in GREEK_DIGITS),
+        "sb-margin": "unavailable",
+        "sb-margin-reason": answer["margin"]["reason"],
+    }
+
+
+def _shown(page: Any) -> dict[str, str]:
+    return {
+        key: page.inner_text(f"#{key}")
+        for key in ("sb-net", "sb-maxp", "sb-maxl", "sb-be", "sb-pop", "sb-greeks", "sb-margin", "sb-margin-reason")
+    }
+
+
+def _priced(page: Any, do: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run ``do``; return the payoff body the page POSTed and the real API's answer to the same body, once the page
+    shows its answer."""
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/strategies/payoff") and r.method == "POST") as seen:
+        do()
+    body = seen.value.post_data_json
+    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'api'")
+    page.wait_for_function("() => document.getElementById('sb-status').textContent.startsWith('priced')")
+    status, answer = _off_loop(_api, method="POST", path="/api/v1/strategies/payoff", body=body)
+    assert status == 200, answer
+    return body, answer
+
+
+def _interpolate(points: list[dict[str, float]], spot: float) -> float:
+    for a, b in itertools.pairwise(points):
+        if a["spot"] <= spot <= b["spot"]:
+            return a["pnl"] + (b["pnl"] - a["pnl"]) * (spot - a["spot"]) / ((b["spot"] - a["spot"]) or 1)
+    raise AssertionError(f"{spot} is outside the curve")
+
+
+def _saved(name: str) -> list[dict[str, Any]]:
+    return list(Strategy.objects.get(owner__username="trader", name=name).legs)
+
+
+def test_the_strategy_builder_prices_templates_on_the_real_payoff_api(
     page: Any, minutes: list[datetime], tmp_path: Path
 ) -> None:
     page.goto(f"{page.base}/strategy/?symbol=NIFTY&bucket=this_week")
     page.wait_for_selector("#sb-chain-body tr.atm")
     assert page.get_attribute("#builder", "data-at") == _ist(minutes[-1])
-    page.select_option("#sb-template", "iron_condor")
-    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'local'")
+    # The templates are the API's (apps/strategies/presets.py), not a copy in the page.
+    page.wait_for_function("n => document.getElementById('builder').dataset.templates === n", arg=str(len(PRESETS)))
+    options = page.eval_on_selector_all("#sb-template option", "os => os.map(o => [o.value, o.textContent])")
+    assert options[1:] == [[preset.key, preset.name] for preset in PRESETS]
+
+    body, answer = _priced(page, lambda: page.select_option("#sb-template", "iron_condor"))
     strikes = _off_loop(_chain_strikes, minute=minutes[-1])
     legs = page.eval_on_selector_all(
         "#sb-legs-body tr.leg", "rows => rows.map(r => [r.dataset.type, r.dataset.side, Number(r.dataset.strike)])"
@@ -331,55 +430,97 @@ def test_the_strategy_builder_adds_an_iron_condor_and_draws_its_payoff(
         ["CE", "sell", strikes[2]],
         ["CE", "buy", strikes[4]],
     ]
-    prices = page.eval_on_selector_all("#sb-legs-body input.price", "inputs => inputs.map(i => Number(i.value))")
-    assert prices[1] == _off_loop(_mid, minute=minutes[-1], strike=strikes[-2], option_type="PE")
-    # No payoff API on this server yet: the page says so and draws the at-expiry payoff from the legs.
-    assert page.inner_text("#sb-status") == "payoff not available"
-    assert "not available on this server yet" in page.inner_text("#sb-unavailable")
-    assert page.get_attribute("#sb-chart", "data-series") == "1"
-    _shot(page, tmp_path, "strategy-local.png")
-
-    # Answered in the specified shape (a loopback double in the browser): stats, both curves, and the what-if re-POST.
-    bodies: list[dict[str, Any]] = []
-
-    def reply(route: Any) -> None:
-        bodies.append(json.loads(route.request.post_data))
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(PAYOFF))
-
-    page.route("**/api/v1/strategies/payoff", reply)
-    page.fill("#sb-legs-body tr.leg:nth-child(2) input.lots", "2")
-    page.dispatch_event("#sb-legs-body tr.leg:nth-child(2) input.lots", "change")
-    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'api'")
-    sent = bodies[-1]
-    assert sent["symbol"] == "NIFTY" and sent["at"] == _ist(minutes[-1])
-    assert [(leg["option_type"], leg["side"], leg["lots"]) for leg in sent["legs"]] == [
-        ("PE", "buy", 1),
-        ("PE", "sell", 2),
-        ("CE", "sell", 1),
-        ("CE", "buy", 1),
+    assert [(leg["option_type"], leg["side"], leg["strike"], leg["lots"]) for leg in body["legs"]] == [
+        (type_, side, strike, 1) for type_, side, strike in legs
     ]
-    assert page.inner_text("#sb-maxp") == "3,250" and page.inner_text("#sb-maxl") == "-9,750"
-    assert page.inner_text("#sb-be") == "23,450, 23,750" and page.inner_text("#sb-pop") == "41.2%"
-    assert page.inner_text("#sb-margin") == "unavailable: simulated market"
-    assert page.get_attribute("#sb-chart", "data-series") == "2"
-    page.eval_on_selector(
-        "#sb-iv-shift", "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    assert body["symbol"] == "NIFTY" and body["at"] == _ist(minutes[-1]) and "iv_shift" not in body
+    assert body["legs"][1]["price"] == _off_loop(_mid, minute=minutes[-1], strike=strikes[-2], option_type="PE")
+    # An iron condor: a credit, both sides limited, two breakevens between the wings.
+    assert answer["net_premium"] > 0 and answer["unlimited"] == {"profit": False, "loss": False}
+    assert answer["max_loss"] < 0 < answer["max_profit"] and answer["pop"] is not None
+    assert (
+        len(answer["breakevens"]) == 2 and strikes[-4] < answer["breakevens"][0] < answer["breakevens"][1] < strikes[4]
     )
-    page.wait_for_function("n => document.getElementById('sb-status').textContent.startsWith('priced')", arg=None)
-    page.wait_for_function("() => document.getElementById('sb-iv-shift-label').textContent === '+2.0'")
-    page.wait_for_timeout(500)
-    assert bodies[-1]["iv_shift"] == 2
-    _shot(page, tmp_path, "strategy.png")
+    assert _shown(page) == _stats(answer)
+    assert page.get_attribute("#sb-chart", "data-series") == str(1 + len(answer["before_expiry"]))
+    whatif = _interpolate(answer["before_expiry"][0]["points"], answer["spot"])
+    assert page.inner_text("#sb-whatif") == _inr(whatif)
 
-    # A calendar: the ATM call of this week sold, the same strike of next week bought.
-    sent_before = len(bodies)
-    page.select_option("#sb-template", "calendar")
-    page.wait_for_function("n => document.querySelectorAll('#sb-legs-body tr.leg').length === 2")
-    for _ in range(100):  # the playwright route handler runs while the page waits
-        if len(bodies) > sent_before and len(bodies[-1]["legs"]) == 2:
-            break
-        page.wait_for_timeout(100)
-    assert len(bodies) > sent_before
-    near, far = bodies[-1]["legs"]
+    # The IV shift re-POSTs with iv_shift; the curves before expiry move with it (a short condor loses on more vol).
+    shifted_body, shifted = _priced(
+        page,
+        lambda: page.eval_on_selector(
+            "#sb-iv-shift", "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+        ),
+    )
+    assert shifted_body["iv_shift"] == 2 and shifted_body["legs"] == body["legs"]
+    assert page.inner_text("#sb-iv-shift-label") == "+2.0"
+    moved = _interpolate(shifted["before_expiry"][0]["points"], shifted["spot"])
+    assert moved < whatif and page.inner_text("#sb-whatif") == _inr(moved)
+    assert _shown(page) == _stats(shifted)  # the at-expiry stats do not depend on the IV shift
+    _shot(page, tmp_path, "strategy.png")
+    page.eval_on_selector(
+        "#sb-iv-shift", "el => { el.value = '0'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+
+    # "Days on" re-POSTs with that day as `dates` (up to the day before the expiry): one dated curve, read there.
+    day = minutes[-1].astimezone(IST).date()
+    expiry = date.fromisoformat(body["legs"][0]["expiry"])
+    assert page.get_attribute("#sb-days", "max") == str((expiry - day).days - 1)
+    dated_body, dated = _priced(
+        page,
+        lambda: page.eval_on_selector(
+            "#sb-days", "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+        ),
+    )
+    assert dated_body["dates"] == [(day + timedelta(days=2)).isoformat()] and "iv_shift" not in dated_body
+    assert [curve["date"] for curve in dated["before_expiry"]] == dated_body["dates"]
+    assert page.get_attribute("#sb-chart", "data-series") == "2"
+    assert page.inner_text("#sb-whatif") == _inr(_interpolate(dated["before_expiry"][0]["points"], dated["spot"]))
+    page.eval_on_selector(
+        "#sb-days", "el => { el.value = '0'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+
+    # A bad leg is the API's 400, shown as its own error; nothing is priced in the browser.
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/strategies/payoff")) as seen:
+        page.fill("#sb-legs-body tr.leg:nth-child(1) input.price", "-5")
+        page.dispatch_event("#sb-legs-body tr.leg:nth-child(1) input.price", "change")
+    page.wait_for_function("() => document.getElementById('builder').dataset.payoff === 'error'")
+    status, error = _off_loop(
+        _api, method="POST", path="/api/v1/strategies/payoff", body=seen.value.request.post_data_json
+    )
+    assert status == seen.value.status == 400 and error["error"] == "Invalid input."
+    # The error and the field that was wrong, by its path in the body.
+    reason = error["fields"]["legs"]["0"]["price"][0]
+    assert page.inner_text("#sb-status") == f"Invalid input. legs[0].price: {reason}"
+    _priced(page, lambda: page.select_option("#sb-template", "iron_condor"))
+
+    # Saved strategies: save the condor, clear, load it back from /api/v1/strategies.
+    page.fill("#sb-name", "weekly condor")
+    page.click("#sb-save")
+    page.wait_for_selector("#sb-saved-status:text('saved')")
+    assert page.get_attribute("#builder", "data-saved") == "1"
+    assert [(leg["strike"], leg["side"], leg["price"]) for leg in _off_loop(_saved, name="weekly condor")] == [
+        (leg["strike"], leg["side"], leg["price"]) for leg in body["legs"]
+    ]
+    page.click("#sb-clear")
+    page.wait_for_function("() => document.getElementById('builder').dataset.legs === '0'")
+    loaded_body, _ = _priced(page, lambda: page.click("#sb-load"))
+    assert loaded_body["legs"] == body["legs"]
+    # Loading also draws its P&L through the day from the archive, as the pnl API answers it.
+    page.wait_for_selector("#sb-pnl-chart[data-state=drawn] canvas")
+    strategy_id = page.input_value("#sb-saved")
+    status, day_pnl = _off_loop(_api, method="GET", path=f"/api/v1/strategies/{strategy_id}/pnl?date={day}")
+    assert status == 200 and len(day_pnl["minutes"]) == len(minutes) and None not in day_pnl["pnl"]
+    assert page.get_attribute("#sb-pnl-chart", "data-points") == str(len(minutes))
+    assert float(page.get_attribute("#sb-pnl-chart", "data-last")) == day_pnl["pnl"][-1]
+    _shot(page, tmp_path, "strategy-saved.png")
+
+    # A calendar: the ATM call of this week sold, the same strike of next week bought; priced by the API too.
+    body, answer = _priced(page, lambda: page.select_option("#sb-template", "calendar"))
+    near, far = body["legs"]
     assert (near["option_type"], near["side"], far["option_type"], far["side"]) == ("CE", "sell", "CE", "buy")
     assert near["strike"] == far["strike"] == strikes[0] and far["expiry"] > near["expiry"]
+    assert answer["net_premium"] < 0  # a debit: the later expiry costs more
+    assert _shown(page) == _stats(answer)
+    _shot(page, tmp_path, "strategy-calendar.png")

@@ -137,5 +137,8 @@ def test_the_strategy_builder_page_embeds_its_minute_lots_and_a_csrf_token(trade
     assert 'id="builder" data-symbol="NIFTY" data-bucket="this_week"' in html
     assert _embedded(html, "time-travel")["at"] == MINUTE_1.isoformat()  # type: ignore[index]
     assert _embedded(html, "lot-sizes") == {WEEKLY.isoformat(): 65}
-    assert 'name="csrfmiddlewaretoken"' in html and '<option value="iron_condor">Iron condor</option>' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    # The templates are not the page's own: the builder reads them from GET /api/v1/strategies/templates.
+    assert 'value="iron_condor"' not in html and '<select id="sb-template">' in html
+    assert 'id="sb-save"' in html and 'id="sb-saved"' in html
     assert trader.get("/strategy/?symbol=NIFTY&at=soon").status_code == 400
