@@ -48,7 +48,7 @@ def _int_param(request: Request, name: str, *, default: int | None, low: int, hi
     try:
         value = int(text)
     except ValueError as exc:
-        raise ApplicationError(f"'{name}' must be a whole number, got {text!r}.") from exc
+        raise ApplicationError(f"'{name}' must be a whole number, got {text[:32]!r}.") from exc
     if not low <= value <= high:
         raise ApplicationError(f"'{name}' must be between {low} and {high}, got {value}.")
     return value

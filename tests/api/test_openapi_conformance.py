@@ -77,7 +77,7 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/health", 200, {"components": "database,redis"}, role="anon", heartbeats=False),
     Case("GET", "/api/v1/health", 400, {"components": "database,workers"}, role="anon"),
     Case("GET", "/api/v1/market-status", 200, {"at": f"{DAY}T10:00"}, role="anon"),
-    Case("GET", "/api/v1/market-status", 200, {"at": "1900-01-01T10:00"}, role="anon"),  # before 1942's LMT
+    Case("GET", "/api/v1/market-status", 400, {"at": "1900-01-01T10:00"}, role="anon"),  # before the accepted range
     Case("GET", "/api/v1/market-status", 400, {"exchange": "LSE"}, role="anon"),
     Case("GET", "/api/v1/underlyings", 200),
     Case("GET", "/api/v1/collection-runs", 200, {"limit": "5"}),
