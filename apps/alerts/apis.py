@@ -75,7 +75,10 @@ class RuleDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(RuleSerializer(rule_get(user=request.user, pk=pk)).data)
 
-    @extend_schema(request=RuleInputSerializer(partial=True), responses={200: RuleSerializer, 400: ErrorSerializer})
+    @extend_schema(
+        request=RuleInputSerializer(partial=True),
+        responses={200: RuleSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
     def patch(self, request: Request, pk: int) -> Response:
         rule = rule_get(user=request.user, pk=pk)
         _known_fields(request.data)

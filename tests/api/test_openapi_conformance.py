@@ -153,6 +153,7 @@ CASES: list[Case] = [
     Case("GET", RULES + "/{id}", 404, error_id=MISSING),
     Case("PATCH", RULES + "/{id}", 200, body={"value": 1.3, "cooldown_minutes": 15}),
     Case("PATCH", RULES + "/{id}", 400, body={"condition": "sideways"}),
+    Case("PATCH", RULES + "/{id}", 404, error_id=MISSING, body={"value": 1.3}),
     Case("GET", "/api/v1/alerts/events", 200),
     Case("GET", "/api/v1/alerts/events", 400, {"limit": "lots"}),
     Case("DELETE", RULES + "/{id}", 204),
