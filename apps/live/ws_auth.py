@@ -27,6 +27,8 @@ def query_params(scope: dict[str, Any]) -> dict[str, str]:
 
 @database_sync_to_async
 def _token_user(key: str) -> Any:
+    if len(key) > 256 or not key.isprintable():  # a NUL byte would be a database error, not an unknown token
+        return None
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
         return None
