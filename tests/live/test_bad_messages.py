@@ -99,6 +99,7 @@ async def test_an_unknown_or_hostile_symbol_is_refused_with_an_error_message(que
     assert connected
     error = await communicator.receive_json_from(timeout=5)
     close = await communicator.receive_output(timeout=5)
+    await communicator.disconnect()  # the consumer ends here, so no task of it is left for the loop to cancel
 
     assert error["type"] == "error" and error["code"] == CLOSE_BAD_REQUEST
     assert expected in error["error"]
@@ -114,6 +115,8 @@ async def test_a_hostile_token_is_refused_with_an_error_message(token: str) -> N
     connected, _ = await communicator.connect()
     assert connected
     error = await communicator.receive_json_from(timeout=5)
+    close = await communicator.receive_output(timeout=5)
+    await communicator.disconnect()
 
     assert error["type"] == "error" and error["code"] == 4401
-    assert (await communicator.receive_output(timeout=5))["code"] == 4401
+    assert close["code"] == 4401
