@@ -48,7 +48,7 @@ def _int_param(request: Request, name: str, *, default: int | None, low: int, hi
     try:
         value = int(text)
     except ValueError as exc:
-        raise ApplicationError(f"'{name}' must be a whole number, got {text!r}.") from exc
+        raise ApplicationError(f"'{name}' must be a whole number, got {text[:32]!r}.") from exc
     if not low <= value <= high:
         raise ApplicationError(f"'{name}' must be between {low} and {high}, got {value}.")
     return value
@@ -75,7 +75,10 @@ class RuleDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(RuleSerializer(rule_get(user=request.user, pk=pk)).data)
 
-    @extend_schema(request=RuleInputSerializer(partial=True), responses={200: RuleSerializer, 400: ErrorSerializer})
+    @extend_schema(
+        request=RuleInputSerializer(partial=True),
+        responses={200: RuleSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
     def patch(self, request: Request, pk: int) -> Response:
         rule = rule_get(user=request.user, pk=pk)
         _known_fields(request.data)

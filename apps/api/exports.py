@@ -1,20 +1,24 @@
 """Day exports of the archive: every option leg as CSV or Parquet, and the CE/PE-merged chain as CSV.
 
-Files are produced while they are sent (CSV) or spooled to a temporary file (Parquet), so a full
-day of a full chain never sits in memory. ``ts`` is the minute in IST.
+Files are produced while they are sent (CSV, under WSGI and ASGI) or spooled to a temporary file (Parquet), so
+a full day of a full chain never sits in memory. ``ts`` is the minute in IST.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, datetime
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -91,7 +95,7 @@ class QuotesCsvApi(_ExportApi):
         day = params.parse_required_date(request.query_params, "date")
         archived_day_check(day)
         rows = (_quote_row(row) for row in quote_export_rows(day=day))
-        return _csv_response(QUOTE_COLUMNS, rows, filename=f"quotes_{day.isoformat()}.csv")
+        return _csv_response(request, QUOTE_COLUMNS, rows, filename=f"quotes_{day.isoformat()}.csv")
 
 
 class QuotesParquetApi(_ExportApi):
@@ -144,7 +148,7 @@ class ChainCsvApi(_ExportApi):
             raise ApplicationError("symbol is required, e.g. symbol=NIFTY.")
         underlying = params.underlying_get(symbol=symbol)
         rows = ({**row, "ts": _ist(row.pop("minute"))} for row in chain_export_rows(day=day, underlying=underlying))
-        return _csv_response(CHAIN_COLUMNS, rows, filename=f"chain_{underlying.symbol}_{day.isoformat()}.csv")
+        return _csv_response(request, CHAIN_COLUMNS, rows, filename=f"chain_{underlying.symbol}_{day.isoformat()}.csv")
 
 
 def _ist(minute: datetime) -> datetime:
@@ -174,7 +178,19 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _csv_response(columns: list[str], rows: Iterator[dict[str, Any]], *, filename: str) -> StreamingHttpResponse:
+CSV_CHUNK_LINES = 500
+"""CSV lines per piece sent: one piece in memory at a time (and the database's 5000-row fetch behind it)."""
+
+
+def _csv_response(
+    request: Request, columns: list[str], rows: Iterator[dict[str, Any]], *, filename: str
+) -> StreamingHttpResponse:
+    """The rows as CSV, produced while they are sent, under WSGI and ASGI alike.
+
+    Under ASGI, Django reads a synchronous iterator to its end before sending a byte, so a whole day would sit in
+    memory: there the response gets an asynchronous iterator that produces each piece in the request's own
+    database thread (``sync_to_async``, thread-sensitive), where the server-side cursor lives. Every parameter
+    has been checked before this is called, so a bad request is a 400, never a 200 that breaks off."""
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
@@ -182,9 +198,26 @@ def _csv_response(columns: list[str], rows: Iterator[dict[str, Any]], *, filenam
         for row in rows:
             yield writer.writerow([_csv_value(row[column]) for column in columns])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    def pieces() -> Iterator[str]:
+        source = lines()
+        while piece := "".join(islice(source, CSV_CHUNK_LINES)):
+            yield piece
+
+    content: Iterator[str] | AsyncIterator[str]
+    content = _async_pieces(pieces()) if isinstance(request._request, ASGIRequest) else pieces()
+    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+async def _async_pieces(pieces: Iterator[str]) -> AsyncIterator[str]:
+    """Each piece of ``pieces`` produced on demand in the request's database thread, closed however it ends."""
+    produce = sync_to_async(partial(next, pieces, None), thread_sensitive=True)
+    try:
+        while (piece := await produce()) is not None:
+            yield piece
+    finally:
+        await sync_to_async(pieces.close, thread_sensitive=True)()  # type: ignore[attr-defined]
 
 
 _ARROW_TYPES = {

@@ -3,6 +3,7 @@ the parameter, what it got and what it accepts, so clients get a 400/404 JSON re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,7 +13,7 @@ from django.utils import timezone
 from apps.archive.selectors import archived_day_check
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.choices import ExpiryBucket
-from apps.market.clock import IST
+from apps.market.clock import IST, day_out_of_range
 from apps.market.models import Underlying
 from apps.marketdata.selectors import chain_expiry_for_bucket, chain_minute_at
 
@@ -20,12 +21,41 @@ MAX_OFFSET = 50
 SELECTABLE_BUCKETS = [choice for choice in ExpiryBucket.values if choice != ExpiryBucket.OTHER]
 
 
+MAX_TEXT = 64
+"""The longest parameter value read at all; longer values are refused before any parsing."""
+MAX_SYMBOL = 32
+_INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
+_SYMBOL = re.compile(r"[A-Za-z0-9&._ -]+")
+
+
+def _shown(value: str) -> str:
+    """A value as an error message quotes it: repr, cut short so a huge value is not echoed back."""
+    return repr(value) if len(value) <= MAX_TEXT else repr(value[:MAX_TEXT]) + "..."
+
+
+def _text(params: Mapping[str, str], name: str) -> str | None:
+    """The raw value of ``name`` (None when absent or empty), refused when too long or holding control characters."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ApplicationError(f"{name} must be text.")
+    if len(value) > MAX_TEXT:
+        raise ApplicationError(f"{name} is too long ({len(value)} characters; at most {MAX_TEXT}).")
+    if not value.isprintable():
+        raise ApplicationError(f"{name}={_shown(value)} holds control characters.")
+    return value
+
+
 def underlying_get(*, symbol: str) -> Underlying:
     """The underlying for a symbol (case-insensitive), or 404 listing the known ones."""
-    underlying = Underlying.objects.filter(symbol__iexact=symbol.strip()).first()
+    wanted = symbol.strip()
+    underlying = None
+    if len(wanted) <= MAX_SYMBOL and _SYMBOL.fullmatch(wanted):
+        underlying = Underlying.objects.filter(symbol__iexact=wanted).first()
     if underlying is None:
         known = ", ".join(Underlying.objects.order_by("display_order", "symbol").values_list("symbol", flat=True))
-        raise NotFoundError(f"Unknown symbol {symbol!r}; known symbols: {known or 'none yet'}.")
+        raise NotFoundError(f"Unknown symbol {_shown(symbol)}; known symbols: {known or 'none yet'}.")
     return underlying
 
 
@@ -38,20 +68,29 @@ def parse_choice(params: Mapping[str, str], name: str, choices: Iterable[str], *
             raise ApplicationError(f"{name} is required; one of {', '.join(allowed)}.")
         return default
     if value not in allowed:
-        raise ApplicationError(f"{name}={value!r} is not valid; choose one of {', '.join(allowed)}.")
+        raise ApplicationError(f"{name}={_shown(value)} is not valid; choose one of {', '.join(allowed)}.")
     return value
 
 
+def _in_range(name: str, value: str, day: date) -> None:
+    reason = day_out_of_range(day)
+    if reason is not None:
+        raise ApplicationError(f"{name}={_shown(value)} {reason}.")
+
+
 def parse_date(params: Mapping[str, str], name: str, *, required: bool = False) -> date | None:
-    value = params.get(name)
-    if value in (None, ""):
+    """A YYYY-MM-DD date between EARLIEST_DAY and LATEST_DAY."""
+    value = _text(params, name)
+    if value is None:
         if required:
             raise ApplicationError(f"{name} is required, as a date YYYY-MM-DD.")
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise ApplicationError(f"{name}={value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-19.") from None
+        raise ApplicationError(f"{name}={_shown(value)} is not a date; use YYYY-MM-DD, e.g. 2026-01-19.") from None
+    _in_range(name, value, day)
+    return day
 
 
 def parse_required_date(params: Mapping[str, str], name: str) -> date:
@@ -71,8 +110,8 @@ def parse_date_range(
 
 def parse_at(params: Mapping[str, str], name: str = "at") -> datetime | None:
     """An ISO 8601 time as aware UTC. A time without an offset is read as IST, the market's clock."""
-    value = params.get(name)
-    if value in (None, ""):
+    value = _text(params, name)
+    if value is None:
         return None
     text = value.strip()
     if "T" in text and " " in text:
@@ -82,8 +121,10 @@ def parse_at(params: Mapping[str, str], name: str = "at") -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ApplicationError(
-            f"{name}={value!r} is not an ISO 8601 time; use e.g. 2026-01-19T10:15 (IST) or 2026-01-19T04:45Z."
+            f"{name}={_shown(value)} is not an ISO 8601 time; use e.g. 2026-01-19T10:15 (IST) or 2026-01-19T04:45Z."
         ) from None
+    # Checked on the wall-clock date before any conversion: year 1 or 9999 would overflow in astimezone.
+    _in_range(name, value, parsed.date())
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=IST)
     return parsed.astimezone(UTC)
@@ -91,8 +132,8 @@ def parse_at(params: Mapping[str, str], name: str = "at") -> datetime | None:
 
 def parse_bound(params: Mapping[str, str], name: str, *, end: bool = False) -> datetime | None:
     """A range bound: a date (its IST day's start, or its end when ``end``) or an ISO time (IST without offset)."""
-    value = params.get(name)
-    if value is None or value == "":
+    value = _text(params, name)
+    if value is None:
         return None
     if len(value.strip()) == 10:
         day = parse_date(params, name)
@@ -104,27 +145,35 @@ def parse_bound(params: Mapping[str, str], name: str, *, end: bool = False) -> d
 
 
 def parse_bool(params: Mapping[str, str], name: str, *, default: bool = False) -> bool:
-    value = params.get(name)
-    if value is None or value == "":
+    value = _text(params, name)
+    if value is None:
         return default
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes"}:
         return True
     if lowered in {"0", "false", "no"}:
         return False
-    raise ApplicationError(f"{name}={value!r} is not a boolean; use true or false.")
+    raise ApplicationError(f"{name}={_shown(value)} is not a boolean; use true or false.")
+
+
+def _integer(name: str, text: str) -> int:
+    """A whole number in ASCII digits, at most 12 of them (so no huge number is ever converted)."""
+    stripped = text.strip()
+    if not _INTEGER.fullmatch(stripped):
+        raise ValueError(name)
+    return int(stripped)
 
 
 def parse_int(
     params: Mapping[str, str], name: str, *, default: int, minimum: int | None = None, maximum: int | None = None
 ) -> int:
-    value = params.get(name)
-    if value in (None, ""):
+    value = _text(params, name)
+    if value is None:
         return default
     try:
-        number = int(value)
+        number = _integer(name, value)
     except ValueError:
-        raise ApplicationError(f"{name}={value!r} is not a whole number.") from None
+        raise ApplicationError(f"{name}={_shown(value)} is not a whole number.") from None
     if minimum is not None and number < minimum:
         raise ApplicationError(f"{name}={number} is too small; the minimum is {minimum}.")
     if maximum is not None and number > maximum:
@@ -133,20 +182,27 @@ def parse_int(
 
 
 def parse_offsets(params: Mapping[str, str], name: str = "offsets") -> list[int] | None:
-    """Strike offsets from ATM: a range ``-2..2`` or a list ``-2,0,2``. None means every archived strike."""
+    """Strike offsets from ATM: a range ``-2..2`` or a list ``-2,0,2``. None means every archived strike.
+
+    Every bound is checked before a range is built, so a huge range costs nothing."""
     value = params.get(name)
-    if value in (None, ""):
+    if value is None or value == "":
         return None
-    hint = f"{name}={value!r} is not valid; use a range like -2..2 or a list like -2,0,2 (each within ±{MAX_OFFSET})."
+    hint = (
+        f"{name}={_shown(value)} is not valid; use a range like -2..2 or a list like -2,0,2 "
+        f"(each within ±{MAX_OFFSET})."
+    )
+    if len(value) > 4 * (2 * MAX_OFFSET + 1):
+        raise ApplicationError(hint)
     try:
         if ".." in value:
             low_text, high_text = value.split("..", 1)
-            low, high = int(low_text), int(high_text)
-            if low > high:
+            low, high = _integer(name, low_text), _integer(name, high_text)
+            if low > high or abs(low) > MAX_OFFSET or abs(high) > MAX_OFFSET:
                 raise ApplicationError(hint)
             offsets = list(range(low, high + 1))
         else:
-            offsets = sorted({int(part) for part in value.split(",") if part.strip()})
+            offsets = sorted({_integer(name, part) for part in value.split(",") if part.strip()})
     except ValueError:
         raise ApplicationError(hint) from None
     if not offsets or any(abs(offset) > MAX_OFFSET for offset in offsets):

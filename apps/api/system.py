@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny, IsAdminUser
@@ -111,3 +113,9 @@ class ErrorResolveApi(APIView):
         if event is None:
             raise NotFoundError(f"No error with id {pk}.")
         return Response(ErrorEventSerializer(error_resolve(event=event)).data)
+
+
+@csrf_exempt  # nothing here changes state, and a POST to an unknown path must get this JSON, not the CSRF page
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Any path under /api/v1/ that no route matches: a JSON 404 like every other API error."""
+    return JsonResponse({"error": f"No API endpoint at {request.path[:200]!r}; see /api/v1/docs/."}, status=404)

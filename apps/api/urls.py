@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from apps.api import analytics, chain, docs, exports, flow, overview, participants, system, volviews
 from apps.monitoring import metrics  # noqa: F401  registers the custom metrics before /metrics is first served
@@ -57,4 +57,6 @@ urlpatterns = [
     path("exports/quotes.csv", exports.QuotesCsvApi.as_view(), name="api-export-quotes-csv"),
     path("exports/quotes.parquet", exports.QuotesParquetApi.as_view(), name="api-export-quotes-parquet"),
     path("exports/chain.csv", exports.ChainCsvApi.as_view(), name="api-export-chain-csv"),
+    # Last: any other path under /api/v1/ (an unknown route, a negative id) is a JSON 404, not Django's HTML page.
+    re_path(r"^.*$", system.not_found, name="api-not-found"),
 ]

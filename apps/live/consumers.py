@@ -1,5 +1,8 @@
 """Websocket feeds. Each consumer authenticates and validates in ``connect``, joins one group, and forwards.
 
+A client may send ``{"type": "ping"}`` (answered ``{"type": "pong"}``); any other message, a binary frame, one
+over 4 KiB or one that is not JSON gets an error message with code 4400 and the connection stays open.
+
 Close codes (sent after accepting, so browsers see them): 4400 bad query parameter, 4401 not authenticated
 (no session, no token, or an unknown token), 4403 authenticated but not allowed (inactive user). An
 ``{"type": "error", ...}`` message saying what was wrong precedes the close.
@@ -9,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import re
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -36,6 +41,10 @@ from apps.monitoring.metrics import ws_client_connected, ws_client_disconnected
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+MAX_CLIENT_MESSAGE = 4096
+"""The longest client message read; a ping is 16 characters."""
+MAX_SYMBOL = 32
+_SYMBOL = re.compile(r"[A-Z0-9&._-]+")
 
 
 class FeedConsumer(AsyncJsonWebsocketConsumer):
@@ -84,8 +93,37 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """The feeds are one-way: a client may only ``{"type": "ping"}``. Anything else, binary, oversized or not
+        JSON, gets an error message back (code 4400) and the connection stays open; nothing a client sends can
+        raise in the consumer."""
+        if text_data is None:
+            await self.answer_bad_message('Binary frames are not accepted; send JSON text such as {"type": "ping"}.')
+            return
+        if len(text_data) > MAX_CLIENT_MESSAGE:
+            await self.answer_bad_message(
+                f"A message of {len(text_data):,} characters; at most {MAX_CLIENT_MESSAGE:,} are read."
+            )
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.answer_bad_message(f"Not JSON: {text_data[:40]!r}.")
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """The feeds are one-way; anything a client sends is ignored."""
+        kind = content.get("type") if isinstance(content, dict) else None
+        if not isinstance(kind, str):
+            await self.answer_bad_message('A message is a JSON object with a string "type", e.g. {"type": "ping"}.')
+            return
+        if kind == "ping":
+            await self.send_json({"type": "pong", "version": PAYLOAD_VERSION})
+            return
+        await self.answer_bad_message(f"Unknown message type {kind[:40]!r}; the feed is one-way and answers only ping.")
+
+    async def answer_bad_message(self, error: str) -> None:
+        await self.send_json(ErrorMessage(type="error", version=PAYLOAD_VERSION, code=CLOSE_BAD_REQUEST, error=error))
 
 
 @database_sync_to_async
@@ -101,10 +139,11 @@ def _symbols() -> list[str]:
 class UnderlyingFeedConsumer(FeedConsumer):
     async def underlying_from_query(self) -> Underlying | None:
         symbol = query_params(self.scope).get("symbol", "").upper()
-        underlying = await _underlying(symbol) if symbol else None
+        plausible = len(symbol) <= MAX_SYMBOL and _SYMBOL.fullmatch(symbol)  # no database query for junk
+        underlying = await _underlying(symbol) if plausible else None
         if underlying is None:
             known = ", ".join(await _symbols()) or "none configured"
-            what = f"Unknown symbol {symbol!r}" if symbol else "Missing ?symbol="
+            what = f"Unknown symbol {symbol[:MAX_SYMBOL]!r}" if symbol else "Missing ?symbol="
             await self.refuse(code=CLOSE_BAD_REQUEST, error=f"{what}; choose one of: {known}.")
         return underlying
 
@@ -123,7 +162,7 @@ class LiveChainConsumer(UnderlyingFeedConsumer):
         if bucket not in ExpiryBucket.values:
             await self.refuse(
                 code=CLOSE_BAD_REQUEST,
-                error=f"Unknown bucket {bucket!r}; choose one of: {', '.join(ExpiryBucket.values)}.",
+                error=f"Unknown bucket {bucket[:32]!r}; choose one of: {', '.join(ExpiryBucket.values)}.",
             )
             return
         await self.join(chain_group(symbol=underlying.symbol, bucket=bucket))

@@ -28,6 +28,8 @@ def query_params(scope: dict[str, Any]) -> dict[str, str]:
 
 @database_sync_to_async
 def _token_user(key: str) -> Any:
+    if len(key) > 256 or not key.isprintable():  # a NUL byte would be a database error, not an unknown token
+        return None
     token = api_token_for_key(key)
     return None if token is None else token.user
 

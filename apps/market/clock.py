@@ -46,3 +46,20 @@ def ist_naive_to_utc(value: object) -> datetime | None:
 def ist_label(moment: datetime) -> str:
     """``2026-01-19 10:15 IST``: how messages name a minute."""
     return to_ist(moment).strftime("%Y-%m-%d %H:%M IST")
+
+
+EARLIEST_DAY = date(2000, 1, 1)
+"""The first day any input may name: NSE's index options began in June 2001, and nothing this platform
+stores or computes lies before it (far-past values are refused rather than answered in odd offsets)."""
+LATEST_DAY = date(2099, 12, 31)
+"""The last day any input may name: far beyond every listed expiry, well short of where date arithmetic
+(a day's end, a 30-day window) overflows."""
+
+
+def day_out_of_range(day: date) -> str | None:
+    """Why ``day`` lies outside the dates the platform accepts, or None when it is within them."""
+    if day < EARLIEST_DAY:
+        return f"is before {EARLIEST_DAY.isoformat()}, the earliest date accepted"
+    if day > LATEST_DAY:
+        return f"is after {LATEST_DAY.isoformat()}, the latest date accepted"
+    return None

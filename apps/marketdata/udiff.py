@@ -11,9 +11,12 @@ import csv
 import io
 import math
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from apps.market.clock import day_out_of_range
 
 # fmt: off
 UDIFF_COLUMNS: tuple[str, ...] = (
@@ -27,6 +30,14 @@ UDIFF_COLUMNS: tuple[str, ...] = (
 
 INDEX_OPTION = "IDO"
 INDEX_FUTURE = "IDF"
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""The largest bhavcopy read (as stored, and once unzipped): a full NSE F&O day is about 30 MB of CSV."""
+MAX_NUMBER = 1e15
+"""No price, OI, volume or token of a real file comes near this; larger values are refused, not stored."""
+MAX_TEXT = 64
+"""The longest text cell kept (symbols, contract names); real ones are under 40 characters."""
+_FORMULA_START = ("=", "+", "-", "@")
 
 
 class BhavcopyError(ValueError):
@@ -53,21 +64,35 @@ class BhavRow:
     lot_size: int
 
 
-def bhavcopy_text(path: Path) -> str:
-    """The CSV text of a plain or zipped bhavcopy."""
+def _too_large(size: int, max_bytes: int, what: str) -> None:
+    if size > max_bytes:
+        raise BhavcopyError(f"{what} is {size:,} bytes; a bhavcopy is at most {max_bytes:,}")
+
+
+def bhavcopy_text(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The CSV text of a plain or zipped bhavcopy, refused when too large, UTF-16 or holding NUL bytes."""
     try:
+        _too_large(path.stat().st_size, max_bytes, "the file")
         raw = path.read_bytes()
     except OSError as exc:
         raise BhavcopyError(f"cannot read the file ({exc.strerror or exc})") from exc
     if raw[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
+                members = [info for info in archive.infolist() if info.filename.lower().endswith(".csv")]
                 if len(members) != 1:
                     raise BhavcopyError(f"the zip holds {len(members)} CSV files; expected exactly one")
+                _too_large(members[0].file_size, max_bytes, f"{members[0].filename} unzipped")
                 raw = archive.read(members[0])
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
             raise BhavcopyError(f"a broken zip file ({exc})") from exc
+        except OSError as exc:  # zlib errors of a corrupt member
+            raise BhavcopyError(f"a broken zip file ({exc})") from exc
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BhavcopyError("the file is UTF-16 text; a bhavcopy is UTF-8 (save it as CSV UTF-8)")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise BhavcopyError(f"line {line} holds a NUL byte: this is not a text CSV file (UTF-16 or binary?)")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -78,9 +103,11 @@ def _float(value: str, *, line: int, column: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise BhavcopyError(f"line {line}, column {column}: {value!r} is not a number") from None
+        raise BhavcopyError(f"line {line}, column {column}: {value[:32]!r} is not a number") from None
     if not math.isfinite(number):
         raise BhavcopyError(f"line {line}, column {column}: {value!r} is not a finite number")
+    if abs(number) >= MAX_NUMBER:
+        raise BhavcopyError(f"line {line}, column {column}: {value[:32]!r} is out of range (at most {MAX_NUMBER:g})")
     return number
 
 
@@ -93,9 +120,22 @@ def _int(value: str, *, line: int, column: str) -> int:
 
 def _date(value: str, *, line: int, column: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
-        raise BhavcopyError(f"line {line}, column {column}: {value!r} is not a YYYY-MM-DD date") from None
+        raise BhavcopyError(f"line {line}, column {column}: {value[:32]!r} is not a YYYY-MM-DD date") from None
+    reason = day_out_of_range(day)
+    if reason is not None:
+        raise BhavcopyError(f"line {line}, column {column}: {value!r} {reason}")
+    return day
+
+
+def _text(value: str, *, line: int, column: str) -> str:
+    """A text cell that is stored: short, printable, and no spreadsheet formula (=, +, -, @ first)."""
+    if len(value) > MAX_TEXT:
+        raise BhavcopyError(f"line {line}, column {column}: {len(value)} characters; at most {MAX_TEXT}")
+    if not value.isprintable() or value.startswith(_FORMULA_START):
+        raise BhavcopyError(f"line {line}, column {column}: {value[:32]!r} is not a plain name")
+    return value
 
 
 def bhavcopy_parse(text: str) -> list[BhavRow]:
@@ -104,10 +144,24 @@ def bhavcopy_parse(text: str) -> list[BhavRow]:
     if "<html" in head or "<!doctype" in head:
         raise BhavcopyError("this is an HTML page, not a bhavcopy (the exchange serves one for a missing date)")
     reader = csv.reader(io.StringIO(text))
-    header = [cell.strip() for cell in next(reader, [])]
-    missing = [c for c in UDIFF_COLUMNS if c not in header]
-    if missing:
-        raise BhavcopyError(f"not a UDiFF F&O bhavcopy: missing column(s) {', '.join(missing)}")
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        missing = [c for c in UDIFF_COLUMNS if c not in header]
+        if missing:
+            shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            raise BhavcopyError(f"not a UDiFF F&O bhavcopy: missing column(s) {shown} in line 1")
+        rows = _rows(reader, header)
+    except csv.Error as exc:
+        raise BhavcopyError(f"line {reader.line_num}: not readable as CSV ({exc})") from None
+    trade_dates = sorted({r.trade_date for r in rows})
+    if len(trade_dates) > 1:
+        raise BhavcopyError(f"rows for several trade dates ({', '.join(map(str, trade_dates))}); expected one")
+    if not any(r.kind == INDEX_OPTION for r in rows):
+        raise BhavcopyError("no index option rows (FinInstrmTp IDO) in the file")
+    return rows
+
+
+def _rows(reader: Iterator[list[str]], header: list[str]) -> list[BhavRow]:
     at = {name: header.index(name) for name in UDIFF_COLUMNS}
     rows: list[BhavRow] = []
     for line, cells in enumerate(reader, start=2):
@@ -143,11 +197,11 @@ def bhavcopy_parse(text: str) -> list[BhavRow]:
                 trade_date=_date(cell("TradDt"), line=line, column="TradDt"),
                 kind=kind,
                 token=_int(cell("FinInstrmId"), line=line, column="FinInstrmId"),
-                symbol=cell("TckrSymb"),
+                symbol=_text(cell("TckrSymb"), line=line, column="TckrSymb"),
                 expiry=_date(cell("XpryDt"), line=line, column="XpryDt"),
                 strike=_float(cell("StrkPric"), line=line, column="StrkPric") if is_option else 0.0,
                 option_type=option_type,
-                name=cell("FinInstrmNm"),
+                name=_text(cell("FinInstrmNm"), line=line, column="FinInstrmNm"),
                 previous_close=_float(previous, line=line, column="PrvsClsgPric") if previous else None,
                 underlying_price=_float(cell("UndrlygPric"), line=line, column="UndrlygPric"),
                 settlement=settlement,
@@ -157,9 +211,4 @@ def bhavcopy_parse(text: str) -> list[BhavRow]:
                 lot_size=lot_size,
             )
         )
-    trade_dates = sorted({r.trade_date for r in rows})
-    if len(trade_dates) > 1:
-        raise BhavcopyError(f"rows for several trade dates ({', '.join(map(str, trade_dates))}); expected one")
-    if not any(r.kind == INDEX_OPTION for r in rows):
-        raise BhavcopyError("no index option rows (FinInstrmTp IDO) in the file")
     return rows

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from apps.market.clock import day_out_of_range
 
 CATEGORIES: tuple[str, ...] = ("Client", "DII", "FII", "Pro", "TOTAL")
 """The rows of every file; the first four sum to TOTAL."""
@@ -53,6 +56,27 @@ KIND_VOLUME = "volume"
 
 _FILE_NAME = re.compile(r"fao_participant_(?P<kind>oi|vol)_(?P<date>\d{8})", re.IGNORECASE)
 _TITLE_DATE = re.compile(r"as\s+on\s+(?P<date>[A-Za-z]+\.?\s*\d{1,2}\s*,?\s*\d{4})", re.IGNORECASE)
+
+
+MAX_COUNT = 1e15
+"""No participant count comes near this (NSE's totals are in the tens of millions)."""
+MAX_FILE_BYTES = 1024 * 1024
+"""NSE's participant files are about 1 KB; anything past this is not one."""
+
+
+def participant_bytes_text(raw: bytes) -> str:
+    """The text of a participant file's bytes: refused when too large, UTF-16 or binary; latin-1 as a fallback."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParticipantFileError(f"the file is {len(raw):,} bytes; a participant file is at most {MAX_FILE_BYTES:,}")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ParticipantFileError("the file is UTF-16 text; NSE's participant files are UTF-8 CSV")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ParticipantFileError(f"line {line} holds a NUL byte: this is not a text CSV file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 class ParticipantFileError(ValueError):
@@ -113,7 +137,11 @@ def _number(raw: str, *, category: str, column: str) -> int:
     try:
         value = float(text)
     except ValueError:
-        raise ParticipantFileError(f"{category} / {column}: {raw.strip()!r} is not a number") from None
+        raise ParticipantFileError(f"{category} / {column}: {raw.strip()[:32]!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) >= MAX_COUNT:
+        raise ParticipantFileError(
+            f"{category} / {column}: {raw.strip()[:32]!r} is not a count (NaN, infinite or huge)"
+        )
     if value != int(value) or value < 0:
         raise ParticipantFileError(f"{category} / {column}: {raw.strip()!r} is not a whole, non-negative count")
     return int(value)
@@ -124,7 +152,11 @@ def participant_file_parse(text: str, *, file_name: str = "") -> ParticipantFile
     text = text.lstrip("\ufeff")
     if "<html" in text[:2000].lower():
         raise ParticipantFileError("this is an HTML page, not an NSE participant CSV (NSE serves one for missing days)")
-    lines = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        lines = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ParticipantFileError(f"line {reader.line_num}: not readable as CSV ({exc})") from None
     header_index = next(
         (i for i, row in enumerate(lines) if row and row[0].strip().strip('"').lower() == "client type"), None
     )
@@ -147,6 +179,9 @@ def participant_file_parse(text: str, *, file_name: str = "") -> ParticipantFile
     kind = title_kind or name_kind
     if day is None:
         raise ParticipantFileError("no date in the title line ('... as on Jul 28, 2026') or the file name (DDMMYYYY)")
+    reason = day_out_of_range(day)
+    if reason is not None:
+        raise ParticipantFileError(f"the file's date {day.isoformat()} {reason}")
     if kind is None:
         raise ParticipantFileError("cannot tell open interest from volume: neither the title nor the file name says")
 
@@ -156,7 +191,7 @@ def participant_file_parse(text: str, *, file_name: str = "") -> ParticipantFile
         label = row[0].strip().strip('"').strip()
         category = canonical.get(label.lower())
         if category is None:
-            raise ParticipantFileError(f"unknown row {label!r}; expected one of {', '.join(CATEGORIES)}")
+            raise ParticipantFileError(f"unknown row {label[:32]!r}; expected one of {', '.join(CATEGORIES)}")
         if category in rows:
             raise ParticipantFileError(f"row {category} appears twice")
         values: dict[str, int] = {}

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.participants.models import ParticipantPosition
-from apps.participants.parser import FIELDS, ParticipantFileError, participant_file_parse
+from apps.participants.parser import (
+    FIELDS,
+    MAX_FILE_BYTES,
+    ParticipantFileError,
+    participant_bytes_text,
+    participant_file_parse,
+)
 from apps.participants.signals import participants_imported
 
 FILE_PATTERN = "fao_participant_*.csv"
@@ -37,11 +43,9 @@ class ParticipantImport:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    if path.stat().st_size > MAX_FILE_BYTES:  # refused before it is read
+        raise ParticipantFileError(f"the file is {path.stat().st_size:,} bytes; at most {MAX_FILE_BYTES:,}")
+    return participant_bytes_text(path.read_bytes())
 
 
 def participants_import_file(*, path: Path) -> ParticipantImport:

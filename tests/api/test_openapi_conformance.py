@@ -91,7 +91,7 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/health", 200, {"components": "database,redis"}, role="anon", heartbeats=False),
     Case("GET", "/api/v1/health", 400, {"components": "database,workers"}, role="anon"),
     Case("GET", "/api/v1/market-status", 200, {"at": f"{DAY}T10:00"}, role="anon"),
-    Case("GET", "/api/v1/market-status", 200, {"at": "1900-01-01T10:00"}, role="anon"),  # before 1942's LMT
+    Case("GET", "/api/v1/market-status", 400, {"at": "1900-01-01T10:00"}, role="anon"),  # before the accepted range
     Case("GET", "/api/v1/market-status", 400, {"exchange": "LSE"}, role="anon"),
     Case("GET", "/api/v1/underlyings", 200),
     Case("GET", "/api/v1/collection-runs", 200, {"limit": "5"}),
@@ -171,6 +171,7 @@ CASES: list[Case] = [
     Case("GET", RULES + "/{id}", 404, error_id=MISSING),
     Case("PATCH", RULES + "/{id}", 200, body={"value": 1.3, "cooldown_minutes": 15}),
     Case("PATCH", RULES + "/{id}", 400, body={"condition": "sideways"}),
+    Case("PATCH", RULES + "/{id}", 404, error_id=MISSING, body={"value": 1.3}),
     Case("GET", "/api/v1/alerts/events", 200),
     Case("GET", "/api/v1/alerts/events", 400, {"limit": "lots"}),
     Case("DELETE", RULES + "/{id}", 204),

@@ -89,6 +89,8 @@ class KiteDouble:
 
     faults: list[Fault] = field(default_factory=list)
     missing_keys: set[str] = field(default_factory=set)
+    instruments_body: bytes | None = None
+    """When set, every /instruments answer is these bytes (a broken dump for the importer's fuzz tests)."""
     requests: list[RecordedRequest] = field(default_factory=list)
     rejected_429: int = 0
     _request_tokens: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
@@ -321,6 +323,8 @@ class KiteDouble:
             exchange = parts[1] if len(parts) > 1 else None
             if exchange is not None and exchange not in {"NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX"}:
                 return _json(*_error(400, "InputException", f"Invalid exchange `{exchange}`."))
+            if self.instruments_body is not None:
+                return 200, "text/csv", self.instruments_body
             return 200, "text/csv", self.book.instruments_csv(exchange).encode()
         if not self._authorised(auth):
             return _json(*_error(403, "TokenException", "Incorrect `api_key` or `access_token`."))

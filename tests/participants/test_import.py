@@ -157,7 +157,7 @@ def test_it_rejects_garbage_such_as_an_html_page(tmp_path: Path) -> None:
     assert "HTML page" in str(_rejected(bad))
     noise = tmp_path / "fao_participant_oi_30072026.csv"
     noise.write_bytes(b"\x00\x01garbage,,,\n1,2,3\n")
-    assert "no header row starting with 'Client Type'" in str(_rejected(noise))
+    assert "line 1 holds a NUL byte" in str(_rejected(noise))
     assert not ParticipantPosition.objects.exists()
 
 

@@ -21,10 +21,12 @@ from apps.brokers import services as broker_services
 from apps.brokers.base import Broker, InstrumentRow, LocalRateLimiter, QuoteDict, RateLimiter
 from apps.brokers.kite.client import KiteConfig, kite_client
 from apps.brokers.kite.errors import KiteNoSessionError, KiteSessionError
+from apps.brokers.kite.instruments_dump import InstrumentsDumpError, instruments_dump_parse
 from apps.brokers.kite.normalise import quote_normalise
 from apps.brokers.kite.retry import RetryPolicy, call_with_retries
 from apps.brokers.models import BrokerSession
 from apps.brokers.selectors import broker_session_active_get
+from apps.core.errors import ApplicationError
 from apps.market.clock import IST
 
 logger = logging.getLogger(__name__)
@@ -109,11 +111,24 @@ class KiteBroker(Broker):
     # --- Broker interface --------------------------------------------------------------------
 
     def _instruments(self, exchange: str | None) -> list[InstrumentRow]:
-        """pykiteconnect's parsed dump, unchanged. Sent with the session's token when there is one
-        (the dump itself does not need it)."""
+        """Kite's dump, read by our own parser (instruments_dump), which names the line and column of a broken
+        dump; rows typed as pykiteconnect types them. Sent with the session's token when there is one (the
+        dump itself does not need it)."""
         session, _ = self.usable_session()
-        rows: list[InstrumentRow] = self._call(session, lambda kite: kite.instruments(exchange), kind="other")
-        return rows
+
+        def dump(kite: KiteConnect) -> bytes:
+            if exchange:
+                return kite._get("market.instruments", url_args={"exchange": exchange})
+            return kite._get("market.instruments.all")
+
+        raw = self._call(session, dump, kind="other")
+        try:
+            return instruments_dump_parse(raw)
+        except InstrumentsDumpError as exc:
+            raise ApplicationError(
+                f"Instruments dump for {exchange or 'all exchanges'}: {exc}. Nothing was written.",
+                extra={"exchange": exchange or ""},
+            ) from exc
 
     def _quote(self, keys: Sequence[str], *, minute: datetime) -> dict[str, QuoteDict]:
         """Live full quotes (``minute`` is ignored: Kite only knows now). Keys Kite has no data for are absent."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
@@ -36,7 +36,15 @@ from apps.market.services import instruments_upsert
 from apps.market.strikes import atm_strike, strike_offset, strike_step
 from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
 from apps.marketdata.services.quote_store import quotes_store
-from apps.marketdata.udiff import INDEX_FUTURE, INDEX_OPTION, BhavcopyError, BhavRow, bhavcopy_parse, bhavcopy_text
+from apps.marketdata.udiff import (
+    INDEX_FUTURE,
+    INDEX_OPTION,
+    MAX_FILE_BYTES,
+    BhavcopyError,
+    BhavRow,
+    bhavcopy_parse,
+    bhavcopy_text,
+)
 from pricing.forward import resolve_forward
 
 SEGMENT_ID = {"NFO": 2, "BFO": 5}
@@ -228,13 +236,13 @@ def _option_quotes(
     return quotes
 
 
-def bhavcopy_import(*, path: Path) -> BhavcopyImport:
+def bhavcopy_import(*, path: Path, max_bytes: int = MAX_FILE_BYTES) -> BhavcopyImport:
     """Store one bhavcopy's index options of known underlyings at the session close of its trade date.
 
     Idempotent (the first writer of an (instrument, minute) keeps it). Raises ApplicationError naming the
     problem; then nothing is stored."""
     try:
-        rows = bhavcopy_parse(bhavcopy_text(path))
+        rows = bhavcopy_parse(bhavcopy_text(path, max_bytes=max_bytes))
     except BhavcopyError as exc:
         raise ApplicationError(f"{path.name}: {exc}", extra={"file": str(path)}) from exc
     trade_date = rows[0].trade_date
@@ -272,4 +280,8 @@ def bhavcopy_import(*, path: Path) -> BhavcopyImport:
                 result.kept_collected += stored.options_kept
     except BhavcopyError as exc:
         raise ApplicationError(f"{path.name}: {exc}", extra={"file": str(path)}) from exc
+    except DataError as exc:  # a value the parser let through but a column cannot hold: nothing was stored
+        raise ApplicationError(
+            f"{path.name}: a value does not fit the archive ({exc})", extra={"file": str(path)}
+        ) from exc
     return result

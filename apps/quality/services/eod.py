@@ -37,7 +37,7 @@ from apps.market.calendar import (
     session_close,
     session_minutes,
 )
-from apps.market.clock import ist_label, to_ist
+from apps.market.clock import day_out_of_range, ist_label, to_ist
 from apps.market.models import Underlying
 from apps.marketdata.models import CollectionRun, OptionQuote, QuoteSource, UnderlyingQuote
 from apps.monitoring.metrics import record_quality_score
@@ -48,17 +48,21 @@ from apps.quality.models import QualityReport, UnderlyingQuality
 WEIGHTS = {"minutes": 40.0, "strikes": 25.0, "quotes": 15.0, "iv": 10.0, "duplicates": 10.0}
 STALE_SECONDS = 300
 LIVE_SOURCES = (QuoteSource.COLLECTED, QuoteSource.TICKER)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def day_parse(text: str) -> date:
     """A YYYY-MM-DD date, or an ApplicationError saying what is wrong with it."""
-    if not _DATE.match(text or ""):
-        raise ApplicationError(f"date {text!r} is not in the form YYYY-MM-DD (e.g. 2026-01-19).")
+    if not _DATE.fullmatch(text or ""):
+        raise ApplicationError(f"date {(text or '')[:32]!r} is not in the form YYYY-MM-DD (e.g. 2026-01-19).")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise ApplicationError(f"date {text!r} is not a real date ({exc}).") from exc
+    reason = day_out_of_range(day)
+    if reason is not None:
+        raise ApplicationError(f"date {text!r} {reason}.")
+    return day
 
 
 def day_validate(day: date, *, now: datetime) -> list[str]:
