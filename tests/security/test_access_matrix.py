@@ -29,6 +29,7 @@ PAGE = "page: anonymous visitors are sent to the login page"
 BROKER_STAFF = "broker login: anonymous and non-staff visitors are sent to the login page"
 METRICS = "metrics: bearer token (production)"
 ADMIN = "admin: anonymous and non-staff visitors are sent to the admin's login page"
+API_NOT_FOUND = "unknown API path: a JSON 404 for anyone, saying nothing of what exists"
 
 ANALYTICS = (
     "summary",
@@ -118,6 +119,7 @@ EXPECTED: dict[str, str] = {
     ),
     **dict.fromkeys(["broker/kite/login", "broker/kite/callback"], BROKER_STAFF),
     "metrics": METRICS,
+    "api/v1/^.*$": API_NOT_FOUND,
 }
 ADMIN_PUBLIC = {"admin/login/", "admin/logout/"}
 """The admin's own login and logout; every other admin route is ADMIN (listed by prefix: the admin adds
@@ -183,6 +185,16 @@ def test_pages_send_anonymous_visitors_to_the_login_page(route: Route) -> None:
     assert _is_login_redirect(Client().get(route.sample_path), "/accounts/login/", route.sample_path)
     posted = Client().post(route.sample_path)  # a page that takes no POST may say so (405), nothing more
     assert posted.status_code == 405 or _is_login_redirect(posted, "/accounts/login/", route.sample_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/no-such-endpoint", "/api/v1/alerts/rules/-1", "/api/v1/"])
+def test_unknown_api_paths_are_a_json_404_for_anonymous_and_members_alike(path: str, member: Client) -> None:
+    for client in (Client(), member):
+        for method in ("get", "post", "delete"):
+            response = getattr(client, method)(path, HTTP_ACCEPT="application/json")
+            assert response.status_code == 404, (method, path)
+            assert set(json.loads(response.content)) == {"error"}
 
 
 @pytest.mark.django_db
