@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import QuerySet
-
 from apps.market.clock import ist_day_bounds
 from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.marketdata.models import OptionQuote
-from apps.monitoring.models import ErrorEvent
-
-
-def error_list_open(*, limit: int = 50) -> QuerySet[ErrorEvent]:
-    """Unresolved errors, most recent first, each with its recovery suggestion."""
-    return ErrorEvent.objects.filter(resolved=False).order_by("-last_seen")[:limit]
 
 
 def chain_minutes_of_day(*, underlying: Underlying, day: date) -> list[datetime]:
