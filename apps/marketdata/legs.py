@@ -38,6 +38,9 @@ MARKET: tuple[str, ...] = (
 )
 """What the broker (or the exchange file) said at that minute, stored as it arrived."""
 
+BROKER_QUOTE: tuple[str, ...] = tuple(name for name in MARKET if name not in ("spot", "forward"))
+"""What a broker's quote says of one option (spot and forward belong to the chain): what replay re-serves."""
+
 ANALYTICS: tuple[str, ...] = (
     "oi_change",
     "iv",

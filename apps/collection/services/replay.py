@@ -45,6 +45,7 @@ from apps.market.clock import IST, ist_day_bounds, ist_label, to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.market.rules import underlying_specs
 from apps.market.services import underlyings_load
+from apps.marketdata import legs
 from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
 
 logger = logging.getLogger(__name__)
@@ -142,20 +143,7 @@ def _instrument_rows(*, alias: str, day: date, underlyings: Sequence[Underlying]
     ]
 
 
-OPTION_FIELDS = (
-    "last_price",
-    "average_price",
-    "close_price",
-    "volume",
-    "oi",
-    "oi_day_high",
-    "oi_day_low",
-    "bid",
-    "bid_qty",
-    "ask",
-    "ask_qty",
-    "last_trade_time",
-)
+OPTION_FIELDS = legs.BROKER_QUOTE
 
 
 def _quotes_reader(
