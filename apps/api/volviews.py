@@ -65,19 +65,17 @@ class SkewHistorySerializer(serializers.Serializer):
     points = SkewPointSerializer(many=True)
 
 
-class ExposureStrikeSerializer(serializers.Serializer):
-    strike = serializers.FloatField()
-    delta = serializers.FloatField()
-    gamma = serializers.FloatField()
-    vanna = serializers.FloatField()
-    charm = serializers.FloatField()
-
-
 class ExposureNetSerializer(serializers.Serializer):
     delta = serializers.FloatField()
     gamma = serializers.FloatField()
     vanna = serializers.FloatField()
     charm = serializers.FloatField()
+
+
+class ExposureStrikeSerializer(ExposureNetSerializer):
+    """One strike's exposures: the net's four, at that strike."""
+
+    strike = serializers.FloatField()
 
 
 class ExposureUnitsSerializer(serializers.Serializer):
