@@ -11,6 +11,9 @@ os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:63
 from optrading.settings.base import *  # noqa: F403
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Django's PostgreSQL backend with a transactional test's flush by DELETE instead of TRUNCATE (1-3 s each here):
+# tests/postgresql_flush_by_delete/__init__.py says why.
+DATABASES["default"]["ENGINE"] = "tests.postgresql_flush_by_delete"  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
