@@ -6,7 +6,14 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/optrading_test")
-os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under `pytest -n N` (pytest-xdist) worker gwK uses the Redis db K below the configured one (15, 14, ...), as
+# pytest-django gives it a database of its own (optrading_test_gwK): every test empties its Redis db first.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw"):
+    _base, _, _db = _redis_url.rpartition("/")
+    _redis_url = f"{_base}/{int(_db or 0) - int(_worker[2:])}"
+os.environ["REDIS_URL"] = _redis_url
 
 from optrading.settings.base import *  # noqa: F403
 

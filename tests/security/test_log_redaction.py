@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from apps.core.log_redaction import REDACTED, RedactSecretsFilter, redact
+from tests.support import child_process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "opt_" + "S3cr3tTokenValue" * 3
@@ -84,7 +84,7 @@ def _free_port() -> int:
 
 
 def _serve_and_read_log(command: list[str], port: int) -> str:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "optrading.settings.test", "PYTHONUNBUFFERED": "1"}
+    env = child_process_env(PYTHONUNBUFFERED="1")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60

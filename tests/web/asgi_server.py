@@ -6,7 +6,6 @@ pytest-django's live_server is WSGI-only and cannot serve websockets; this serve
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support import child_process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,7 @@ def _free_port() -> int:
 def asgi_server(*, startup_timeout: float = 30.0) -> Iterator[str]:
     """Yield the base URL of a running server; stop it afterwards. Fails with the server's output if it dies."""
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "optrading.settings.test", "PYTHONUNBUFFERED": "1"}
+    env = child_process_env(PYTHONUNBUFFERED="1")
     command = [sys.executable, "-m", "uvicorn", "optrading.asgi:application", "--host", "127.0.0.1"]
     process = subprocess.Popen(
         [*command, "--port", str(port), "--log-level", "warning"],

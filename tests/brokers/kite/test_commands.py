@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from apps.brokers.models import AuthEvent, BrokerSession, SessionStatus
 from tests.kite_double import KiteDouble
-from tests.support import database_url
+from tests.support import child_process_env
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.django_db
@@ -76,7 +75,7 @@ def test_it_exits_1_when_kite_is_unreachable(kite_settings, kite_double: KiteDou
 
 
 def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "optrading.settings.test", **env}
+    full_env = child_process_env(**env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
     )
@@ -84,15 +83,11 @@ def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 @pytest.mark.django_db(transaction=True)
 def test_the_process_exit_status_is_0_then_2_for_a_reused_token(kite_double: KiteDouble) -> None:
-    from django.conf import settings
-
     env = {
         "OPTRADING_BROKER": "kite",
         "KITE_API_KEY": kite_double.api_key,
         "KITE_API_SECRET": kite_double.api_secret,
         "KITE_API_ROOT": kite_double.root,
-        "TEST_DATABASE_URL": database_url(),
-        "TEST_REDIS_URL": settings.REDIS_URL,
     }
     token = kite_double.issue_request_token()
     ok = _manage(["kite_login", "--request-token", token], env)
@@ -106,7 +101,7 @@ def test_the_process_exit_status_is_0_then_2_for_a_reused_token(kite_double: Kit
 
 def test_settings_refuse_to_start_the_kite_broker_without_credentials() -> None:
     code = "import django; django.setup()"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "optrading.settings.test", "OPTRADING_BROKER": "kite"}
+    env = child_process_env(OPTRADING_BROKER="kite")
     env.pop("KITE_API_KEY", None)
     env["KITE_API_SECRET"] = "something"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -22,7 +20,7 @@ from apps.collection.services.instruments import instruments_sync
 from apps.market.services import underlyings_load
 from apps.marketdata.models import OptionQuote, QuoteSource
 from tests.kite_double import KiteDouble, KiteTickerDouble
-from tests.support import database_url
+from tests.support import child_process_env
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -38,10 +36,7 @@ def test_the_process_streams_the_collected_instruments_and_stops_cleanly_on_sigi
     collected = chain_collect(broker=kite_broker, minute=last_minute)  # what quote collection archived last
     assert collected.quotes_stored > 0
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "optrading.settings.test",
-        "TEST_DATABASE_URL": database_url(),
-        "TEST_REDIS_URL": settings.REDIS_URL,
+        **child_process_env(),
         "OPTRADING_BROKER": "kite",
         "KITE_API_KEY": kite_double.api_key,
         "KITE_API_SECRET": kite_double.api_secret,
