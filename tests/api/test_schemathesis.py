@@ -10,6 +10,7 @@ input").
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from apps.core.api_tokens import api_token_create
 from apps.core.queues import CeleryQueue
 from apps.health.heartbeats import BEAT, WATCHDOG, heartbeat_write, worker_heartbeat_name
 from tests.api.test_openapi_conformance import _closed, _document
+from tests.factories.marketdata import CollectionRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +60,12 @@ CHECKS = [server_error, status_code_conformance, content_type_conformance, respo
 
 
 def _heartbeats() -> None:
-    """Fresh worker, beat and watchdog heartbeats, so health answers 200 (its 503 is documented too)."""
+    """Fresh worker, beat and watchdog heartbeats and a minute collected just now, so health answers 200 at any
+    time of day (its 503 is documented too)."""
     from django.utils import timezone
 
     now = timezone.now()
+    CollectionRunFactory(started_at=now - timedelta(seconds=2))
     for queue in CeleryQueue:
         heartbeat_write(name=worker_heartbeat_name(queue.value), now=now, interval_seconds=3600)
     for name in (BEAT, WATCHDOG):

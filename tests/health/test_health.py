@@ -43,6 +43,9 @@ def _status(report: Any, name: str) -> str:
 
 
 def _all_heartbeats(now: datetime) -> None:
+    """A platform at work: every heartbeat fresh and a minute collected just now (in session, health reads a
+    collection older than its stall limit as down, so a test without one would depend on the time it runs)."""
+    CollectionRunFactory(started_at=now - timedelta(seconds=2))
     for queue in CeleryQueue:
         heartbeat_write(name=worker_heartbeat_name(queue.value), now=now, interval_seconds=30)
     heartbeat_write(name=BEAT, now=now, interval_seconds=30)
