@@ -99,13 +99,14 @@ def _copy_insert(model: type[models.Model], rows: Sequence[Any], *, conflict: tu
     names = ", ".join(quote(column) for _, column in columns)
     target = ", ".join(quote(name) for name in conflict)
     # The staging rows live until the end of the transaction: one is needed even when the caller has none.
+    # The stage is empty on entry: each call empties it before returning, and a call that fails rolls back to
+    # its savepoint, rows and all.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608 - model identifiers
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
-        cursor.execute(f"TRUNCATE {stage}")
-        types = _column_types(cursor, stage, [column for _, column in columns])
+        types = _column_types(cursor, model._meta.db_table, [column for _, column in columns])
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             write = copy.write_row
@@ -187,12 +188,19 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
+_TYPES: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+
+
 def _column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
-    """PostgreSQL type oids of ``columns`` of ``table``, in order, for a binary COPY."""
-    cursor.execute(
-        "SELECT attname, atttypid::int FROM pg_attribute "
-        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-        [table],
-    )
-    by_name = dict(cursor.fetchall())
-    return [by_name[column] for column in columns]
+    """PostgreSQL type oids of ``columns`` of ``table``, in order, for a binary COPY (read once per database and
+    table: a column's type changes only by a migration, and a process is restarted after one)."""
+    key = (connection.settings_dict["NAME"], table, tuple(columns))
+    if key not in _TYPES:
+        cursor.execute(
+            "SELECT attname, atttypid::int FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [connection.ops.quote_name(table)],
+        )
+        by_name = dict(cursor.fetchall())
+        _TYPES[key] = [by_name[column] for column in columns]
+    return _TYPES[key]
