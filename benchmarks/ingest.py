@@ -85,7 +85,7 @@ def main() -> int:
 
         from apps.marketdata.models import OptionQuote, UnderlyingQuote
         from apps.marketdata.services.bhavcopy import bhavcopy_import
-        from apps.marketdata.services.quote_store import _column_types, quotes_store
+        from apps.marketdata.services.quote_store import column_types, quotes_store
 
         archive.archive_build(sessions=1, snapshots=False, participants=False, offsets=tuple(range(-58, 59)))
         fields = [f for f in OptionQuote._meta.concrete_fields if not f.primary_key]
@@ -96,7 +96,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE TABLE {REFERENCE_TABLE} (LIKE "{OptionQuote._meta.db_table}" INCLUDING DEFAULTS '
                            "INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)")  # fmt: skip
-            types = _column_types(cursor, REFERENCE_TABLE, columns)
+            types = column_types(cursor, REFERENCE_TABLE, columns)
         options = OptionQuote._meta.db_table
         underlyings = UnderlyingQuote._meta.db_table
 

@@ -106,7 +106,7 @@ def _copy_insert(model: type[models.Model], rows: Sequence[Any], *, conflict: tu
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608 - model identifiers
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
-        types = _column_types(cursor, model._meta.db_table, [column for _, column in columns])
+        types = column_types(cursor, model._meta.db_table, [column for _, column in columns])
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             write = copy.write_row
@@ -191,7 +191,7 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 _TYPES: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
 
 
-def _column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
+def column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
     """PostgreSQL type oids of ``columns`` of ``table``, in order, for a binary COPY (read once per database and
     table: a column's type changes only by a migration, and a process is restarted after one)."""
     key = (connection.settings_dict["NAME"], table, tuple(columns))
