@@ -1,4 +1,5 @@
-"""The per-quote analytics write-back: PostgreSQL's one UPDATE ... FROM unnest and the plain per-row UPDATE the
+"""The per-quote analytics write-back: PostgreSQL's COPY-staged UPDATE (a minute given), its UPDATE ... FROM
+unnest (none given) and the plain per-row UPDATE the
 embedded SQLite mode runs (generic SQL, so it is checked here on the same rows) store exactly what they are given."""
 
 from __future__ import annotations
@@ -59,13 +60,25 @@ def _stored(ids: list[int]) -> list[dict[str, Any]]:
     return list(OptionQuote.objects.filter(id__in=ids).order_by("id").values("id", *FIELD_NAMES))
 
 
-@pytest.mark.parametrize("writer", ["unnest", "by_row"])
+@pytest.mark.parametrize("writer", ["staged", "unnest", "by_row"])
 def test_it_stores_every_analytics_field_as_given(minute_ids: tuple[datetime, list[int]], writer: str) -> None:
     minute, ids = minute_ids
     for seed in (1, 2):  # a second write replaces the first, nulls included
         rows = _rows(ids, seed=seed)
-        if writer == "unnest":
+        if writer == "staged":  # a minute given: binary COPY into a stage, one UPDATE from it
             quotes_update(rows, minute=minute)
+        elif writer == "unnest":
+            quotes_update(rows)
         else:
             _quotes_update_by_row(rows)
         assert _stored(ids) == rows
+
+
+def test_the_staged_update_touches_only_the_minute_it_names(minute_ids: tuple[datetime, list[int]]) -> None:
+    minute, ids = minute_ids
+    before = _stored(ids)
+    quotes_update(_rows(ids, seed=1), minute=minute + timedelta(minutes=1))  # ids of another minute
+    assert _stored(ids) == before
+    quotes_update(_rows(ids, seed=1), minute=minute)  # and the stage left nothing behind for the next call
+    quotes_update(_rows(ids[:2], seed=2), minute=minute)
+    assert _stored(ids) == _rows(ids[:2], seed=2) + _rows(ids, seed=1)[2:]

@@ -88,3 +88,62 @@ def test_every_column_is_stored_as_given_by_the_fast_preparation(legs: list[Opti
         -6500,
     )
     assert (stored.instrument_id, stored.expiry, stored.strike) == (row.instrument_id, row.expiry, row.strike)
+
+
+def _plain(quote: OptionQuote, **changes: object) -> dict[str, object]:
+    """The row as a bulk caller hands it: attnames to values, the analytics fields left to their defaults."""
+    given = ("minute", "instrument_id", "underlying_id", "expiry", "strike", "option_type", "expiry_bucket",
+             "strike_offset", "source", "last_price", "volume", "oi", "spot", "forward")  # fmt: skip
+    return {**{name: getattr(quote, name) for name in given}, **changes}
+
+
+def test_plain_rows_are_stored_with_the_defaults_of_what_they_omit(legs: list[OptionQuote]) -> None:
+    complete = {f.attname: getattr(legs[1], f.attname) for f in OptionQuote._meta.concrete_fields if not f.primary_key}
+    result = quotes_store(options=[_plain(legs[0], quality_flags=["zero_bid"]), complete], underlyings=[])
+
+    assert (result.options_stored, result.options_kept) == (2, 0)
+    partial, full = OptionQuote.objects.order_by("strike")
+    assert (partial.strike, partial.last_price, partial.oi) == (22900.0, legs[0].last_price, legs[0].oi)
+    assert (partial.bid, partial.iv, partial.iv_source, partial.buildup) == (None, None, "", "")
+    assert (partial.oi_day_high, partial.quality_flags, partial.analysed_at) == (0, ["zero_bid"], None)
+    assert (full.strike, full.bid, full.bid_qty, full.quality_flags) == (23000.0, legs[1].bid, legs[1].bid_qty,
+                                                                         ["zero_bid"])  # fmt: skip
+
+
+def test_plain_rows_keep_the_first_writer_rule(legs: list[OptionQuote]) -> None:
+    quotes_store(options=legs[:1], underlyings=[])  # an earlier writer, by model instance
+    result = quotes_store(options=[_plain(q, last_price=999.0, source=QuoteSource.BHAVCOPY) for q in legs],
+                          underlyings=[])  # fmt: skip
+
+    assert (result.options_stored, result.options_kept) == (2, 1)
+    assert sorted(OptionQuote.objects.values_list("last_price", "source")) == [
+        (120.5, "collected"), (999.0, "bhavcopy"), (999.0, "bhavcopy")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"last_price": -1.0}, IntegrityError),  # violates the price check
+        ({"oi": 6500.0}, TypeError),  # an integer column given a float: not converted on the bulk path
+        ({"minute": MINUTE.replace(tzinfo=None)}, TypeError),  # a naive datetime
+        ({"last_pirce": 1.0}, KeyError),  # not a field
+    ],
+)
+def test_a_bad_plain_row_stores_nothing_of_the_call(
+    legs: list[OptionQuote], change: dict[str, object], error: type[Exception]
+) -> None:
+    rows = [_plain(q) for q in legs]
+    rows[2] = {**rows[2], **change}
+    with pytest.raises(error), transaction.atomic():
+        quotes_store(options=rows, underlyings=[])
+    assert not OptionQuote.objects.exists()
+    assert quotes_store(options=[_plain(q) for q in legs], underlyings=[]).options_stored == 3
+
+
+def test_plain_underlying_rows(legs: list[OptionQuote]) -> None:
+    row = {"minute": MINUTE, "underlying_id": legs[0].underlying_id, "spot": 23010.0, "futures": {"2026-03-26": 1.5}}
+    result = quotes_store(options=[], underlyings=[row, {**row, "spot": 1.0}])
+
+    assert (result.underlyings_stored, result.underlyings_kept) == (1, 1)
+    stored = UnderlyingQuote.objects.get()
+    assert (stored.spot, stored.futures, stored.source, stored.vix) == (23010.0, {"2026-03-26": 1.5}, "collected", None)

@@ -34,7 +34,7 @@ from apps.market.clock import to_ist
 from apps.market.models import Underlying
 from apps.market.services import instruments_upsert
 from apps.market.strikes import atm_strike, strike_offset, strike_step
-from apps.marketdata.models import OptionQuote, QuoteSource, UnderlyingQuote
+from apps.marketdata.models import QuoteSource
 from apps.marketdata.services.quote_store import quotes_store
 from apps.marketdata.udiff import (
     INDEX_FUTURE,
@@ -159,24 +159,25 @@ def _instrument_rows(*, underlying: Underlying, rows: list[BhavRow], today: date
 
 def _underlying_quote(
     *, underlying: Underlying, rows: list[BhavRow], minute: datetime, trade_date: date
-) -> UnderlyingQuote:
+) -> dict[str, Any]:
     options = [r for r in rows if r.kind == INDEX_OPTION]
     futures = sorted((r for r in rows if r.kind == INDEX_FUTURE and r.expiry >= trade_date), key=lambda r: r.expiry)
     nearest = futures[0] if futures else None
-    return UnderlyingQuote(
-        underlying=underlying,
-        minute=minute,
-        spot=options[0].underlying_price,
-        future=nearest.settlement if nearest else None,
-        future_expiry=nearest.expiry if nearest else None,
-        futures={r.expiry.isoformat(): r.settlement for r in futures},
-        source=QuoteSource.BHAVCOPY,
-    )
+    return {
+        "underlying_id": underlying.pk,
+        "minute": minute,
+        "spot": options[0].underlying_price,
+        "future": nearest.settlement if nearest else None,
+        "future_expiry": nearest.expiry if nearest else None,
+        "futures": {r.expiry.isoformat(): r.settlement for r in futures},
+        "source": str(QuoteSource.BHAVCOPY),
+    }
 
 
 def _option_quotes(
     *, underlying: Underlying, rows: list[BhavRow], minute: datetime, trade_date: date, result: BhavcopyImport
-) -> list[OptionQuote]:
+) -> list[dict[str, Any]]:
+    """Plain rows for the quote store's bulk path (no model instances)."""
     options = [r for r in rows if r.kind == INDEX_OPTION]
     spots = {r.underlying_price for r in options}
     if len(spots) != 1 or min(spots) <= 0:
@@ -195,7 +196,9 @@ def _option_quotes(
     )
     result.instruments_created += len(upsert.created)
 
-    quotes: list[OptionQuote] = []
+    quotes: list[dict[str, Any]] = []
+    ids, exchange, underlying_id = upsert.ids, underlying.options_exchange, underlying.pk
+    source = str(QuoteSource.BHAVCOPY)
     for expiry, expiry_rows in sorted(by_expiry.items()):
         view = _expiry_view(
             rows=expiry_rows,
@@ -208,31 +211,32 @@ def _option_quotes(
         )
         bucket = bucket_of(expiry, buckets)
         expiring = view.settlement_value is not None
+        flags = [EXPIRY_SETTLEMENT_FLAG] if expiring else []
         for row in expiry_rows:
             quotes.append(
-                OptionQuote(
-                    minute=minute,
-                    instrument_id=upsert.ids[(underlying.options_exchange, row.name)],
-                    underlying=underlying,
-                    expiry=expiry,
-                    strike=row.strike,
-                    option_type=row.option_type,
-                    expiry_bucket=bucket,
-                    strike_offset=strike_offset(row.strike, view.atm, view.step),
-                    source=QuoteSource.BHAVCOPY,
-                    last_price=_payoff(row, view.settlement_value)
+                {
+                    "minute": minute,
+                    "instrument_id": ids[(exchange, row.name)],
+                    "underlying_id": underlying_id,
+                    "expiry": expiry,
+                    "strike": row.strike,
+                    "option_type": row.option_type,
+                    "expiry_bucket": bucket,
+                    "strike_offset": strike_offset(row.strike, view.atm, view.step),
+                    "source": source,
+                    "last_price": _payoff(row, view.settlement_value)
                     if view.settlement_value is not None
                     else row.settlement,
-                    close_price=row.previous_close,
-                    volume=row.volume_contracts * row.lot_size,
-                    oi=row.oi,
-                    oi_change=row.oi_change,
-                    spot=spot,
-                    forward=view.forward,
-                    quality_flags=[EXPIRY_SETTLEMENT_FLAG] if expiring else [],
-                )
+                    "close_price": row.previous_close,
+                    "volume": row.volume_contracts * row.lot_size,
+                    "oi": row.oi,
+                    "oi_change": row.oi_change,
+                    "spot": spot,
+                    "forward": view.forward,
+                    "quality_flags": flags,
+                }
             )
-            result.expiring += int(expiring)
+        result.expiring += len(expiry_rows) if expiring else 0
     return quotes
 
 

@@ -7,24 +7,38 @@ redelivered task, the tick stream and quote collection racing for one minute, a 
 after live collection), stores nothing and changes nothing. So storing a minute twice is harmless, and the
 archive holds what was seen first.
 
+**Rows.** A caller hands either model instances or plain rows: mappings keyed by the fields' ``attname``
+(``instrument_id``, ``underlying_id``, ``minute``, ...), a missing key taking the field's default as a model
+instance would. Plain rows are the bulk path (collection, bhavcopy, back-fills): no model instance is built,
+and their values go to the COPY as they are, so they must already be of the column's type (``int`` for integer
+columns, ``float`` or ``int`` for floats, ``date``, *aware* ``datetime``, ``str``, anything JSON can dump for
+JSON); a value of another type raises ``TypeError`` and the call stores nothing. Model instances are prepared
+field by field first (a naive datetime made aware by Django, a number given as text converted).
+
 On PostgreSQL the rows go through a binary COPY into a temporary staging table and one
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which both makes the bulk path fast and counts
-exactly what this call stored; elsewhere (the embedded SQLite) ``bulk_create(ignore_conflicts=True)``.
-Either way nothing commits unless the caller's transaction does.
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, whose row count is exactly what this call stored; elsewhere
+(the embedded SQLite) ``bulk_create(ignore_conflicts=True)``. Either way nothing commits unless the caller's
+transaction does, and a bad row (a check violated, a value of the wrong type) stores nothing of the call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.db import connection, models, transaction
 from django.db.models import Q
 from psycopg.types.json import Jsonb
 
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
+
+Row: TypeAlias = Mapping[str, Any]
+"""A plain row: field attname -> value of the column's type (see the module's docstring)."""
+OptionRows: TypeAlias = Sequence[OptionQuote] | Sequence[Row]
+UnderlyingRows: TypeAlias = Sequence[UnderlyingQuote] | Sequence[Row]
 
 
 @dataclass(frozen=True)
@@ -36,8 +50,9 @@ class StoreResult:
     underlyings_kept: int
 
 
-def quotes_store(*, options: Sequence[OptionQuote], underlyings: Sequence[UnderlyingQuote]) -> StoreResult:
-    """Store new rows by the first-writer rule; call inside the caller's transaction."""
+def quotes_store(*, options: OptionRows, underlyings: UnderlyingRows) -> StoreResult:
+    """Store new rows (model instances or plain rows, one kind per sequence) by the first-writer rule; call
+    inside the caller's transaction."""
     options_stored = _insert_new(OptionQuote, options, conflict=("instrument_id", "minute"))
     underlyings_stored = _insert_new(UnderlyingQuote, underlyings, conflict=("underlying_id", "minute"))
     return StoreResult(
@@ -48,11 +63,13 @@ def quotes_store(*, options: Sequence[OptionQuote], underlyings: Sequence[Underl
     )
 
 
-def _insert_new(model: type[models.Model], rows: Sequence[models.Model], *, conflict: tuple[str, str]) -> int:
+def _insert_new(model: type[models.Model], rows: Sequence[Any], *, conflict: tuple[str, str]) -> int:
     if not rows:
         return 0
     if connection.vendor == "postgresql":
         return _copy_insert(model, rows, conflict=conflict)
+    if not isinstance(rows[0], models.Model):
+        rows = [model(**row) for row in rows]  # the embedded mode's writer is Django's own
     return _bulk_insert(model, rows, conflict=conflict)
 
 
@@ -73,7 +90,7 @@ def _columns(model: type[models.Model]) -> list[tuple[models.Field[Any, Any], st
     return [(field, field.column) for field in model._meta.concrete_fields if not field.primary_key and field.column]
 
 
-def _copy_insert(model: type[models.Model], rows: Sequence[models.Model], *, conflict: tuple[str, str]) -> int:
+def _copy_insert(model: type[models.Model], rows: Sequence[Any], *, conflict: tuple[str, str]) -> int:
     columns = _columns(model)
     fields = [field for field, _ in columns]
     quote = connection.ops.quote_name
@@ -82,25 +99,54 @@ def _copy_insert(model: type[models.Model], rows: Sequence[models.Model], *, con
     names = ", ".join(quote(column) for _, column in columns)
     target = ", ".join(quote(name) for name in conflict)
     # The staging rows live until the end of the transaction: one is needed even when the caller has none.
+    # The stage is empty on entry: each call empties it before returning, and a call that fails rolls back to
+    # its savepoint, rows and all.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608 - model identifiers
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
-        cursor.execute(f"TRUNCATE {stage}")
-        types = _column_types(cursor, stage, [column for _, column in columns])
-        prepare = [(field.attname, _preparer(field)) for field in fields]
+        types = column_types(cursor, model._meta.db_table, [column for _, column in columns])
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
-            for row in rows:
-                copy.write_row([convert(getattr(row, attname)) for attname, convert in prepare])
+            write = copy.write_row
+            if isinstance(rows[0], models.Model):
+                for values in _instance_values(fields, rows):
+                    write(values)
+            else:
+                for values in _plain_values(fields, rows):
+                    write(values)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608 - model identifiers
-            f"ON CONFLICT ({target}) DO NOTHING RETURNING 1"
+            f"ON CONFLICT ({target}) DO NOTHING"
         )
-        stored = len(cursor.fetchall())
+        stored = cursor.rowcount
         cursor.execute(f"TRUNCATE {stage}")
     return stored
+
+
+def _plain_values(fields: list[models.Field[Any, Any]], rows: Sequence[Row]) -> Any:
+    """Each row's values in column order, as given; a missing key takes the field's default (once per call:
+    the COPY only reads it)."""
+    attnames = [field.attname for field in fields]
+    defaults = {field.attname: field.get_default() for field in fields}
+    known = frozenset(attnames)
+    pick = operator.itemgetter(*attnames)
+    for row in rows:
+        if len(row) == len(attnames):
+            yield pick(row)  # every field given (a key unknown would leave one missing: KeyError)
+        elif known.issuperset(row):
+            yield pick({**defaults, **row})
+        else:
+            raise KeyError(f"not a field of {fields[0].model.__name__}: {sorted(set(row) - known)}")
+
+
+def _instance_values(fields: list[models.Field[Any, Any]], rows: Sequence[models.Model]) -> Any:
+    """Each instance's values in column order, each prepared by its field's type."""
+    pick = operator.attrgetter(*[field.attname for field in fields])
+    prepare = [_preparer(field) for field in fields]
+    for row in rows:
+        yield [convert(value) for convert, value in zip(prepare, pick(row), strict=True)]
 
 
 _FLOATS = {"FloatField"}
@@ -142,12 +188,19 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
-    """PostgreSQL type oids of ``columns`` of ``table``, in order, for a binary COPY."""
-    cursor.execute(
-        "SELECT attname, atttypid::int FROM pg_attribute "
-        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-        [table],
-    )
-    by_name = dict(cursor.fetchall())
-    return [by_name[column] for column in columns]
+_TYPES: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+
+
+def column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
+    """PostgreSQL type oids of ``columns`` of ``table``, in order, for a binary COPY (read once per database and
+    table: a column's type changes only by a migration, and a process is restarted after one)."""
+    key = (connection.settings_dict["NAME"], table, tuple(columns))
+    if key not in _TYPES:
+        cursor.execute(
+            "SELECT attname, atttypid::int FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [connection.ops.quote_name(table)],
+        )
+        by_name = dict(cursor.fetchall())
+        _TYPES[key] = [by_name[column] for column in columns]
+    return _TYPES[key]
