@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP_RUN := $(VENV)/.installed-runtime
 STAMP_DEV := $(VENV)/.installed-dev
+# pytest-xdist workers for make test: each has a database (optrading_test_gwN) and a Redis db (15 - N) of its own.
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help run test chaos live lint format migrate bench clean
@@ -28,8 +30,8 @@ $(STAMP_DEV): requirements-dev.txt requirements.txt | $(PY)
 run: $(STAMP_RUN) ## Install, set up and start the whole platform on http://127.0.0.1:8000 (Ctrl-C stops it)
 	$(PY) manage.py runplatform --setup
 
-test: $(STAMP_DEV) ## Run the test suite against real PostgreSQL and Redis (the fault tests are `make chaos`)
-	$(PY) -m pytest -m "not chaos and not live" $(PYTEST_ARGS)
+test: $(STAMP_DEV) ## Run the test suite against real PostgreSQL and Redis on TEST_WORKERS processes (the fault tests are `make chaos`)
+	$(PY) -m pytest -m "not chaos and not live" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 chaos: $(STAMP_DEV) ## Fault tests: kill and restart workers, Redis and PostgreSQL of their own (figures: var/chaos/)
 	$(PY) -m pytest -m chaos tests/chaos $(PYTEST_ARGS)
