@@ -58,15 +58,26 @@ class Memo(Generic[T]):
         self.seconds = seconds
         self.size = size
         self._entries: dict[Hashable, tuple[float, T]] = {}
+        self._computing: set[Hashable] = set()
         self._lock = threading.Lock()
         _memos.add(self)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The kept value while fresh; else computed. While one thread computes it, the others (the threads of an
+        ASGI server) keep getting the value just expired instead of all computing it at once."""
         now = time.monotonic()
         found = self._entries.get(key)
         if found is not None and now < found[0]:
             return found[1]
-        value = compute()
+        with self._lock:
+            if found is not None and key in self._computing:
+                return found[1]
+            self._computing.add(key)
+        try:
+            value = compute()
+        finally:
+            with self._lock:
+                self._computing.discard(key)
         seconds = self.seconds()
         if seconds > 0:
             with self._lock:
@@ -83,10 +94,12 @@ class Memo(Generic[T]):
 
 
 def process_caches_clear() -> None:
-    """Forget every short-lived answer and trusted token this process holds (each test starts without them)."""
+    """Forget every short-lived answer, trusted token and unflushed throttle count this process holds (each test
+    starts without them)."""
     for memo in list(_memos):
         memo.clear()
     api_token_cache_clear()
+    RateThrottle.counter.clear()
 
 
 def json_body(data: Any) -> bytes:

@@ -3,6 +3,8 @@ exactly what DRF's path answers. ``?format=json`` sends the same request through
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -66,3 +68,21 @@ def test_the_fast_path_throttles_as_drf_does(monkeypatch, api, archived_chain) -
     _same(refused, drf)
     assert refused.json() == drf.json() and "throttled" in refused.json()["error"]
     assert int(refused["Retry-After"]) > 0 and refused["Retry-After"] == drf["Retry-After"]
+
+
+def test_a_short_lived_answer_is_computed_once_while_others_get_the_one_just_expired() -> None:
+    from apps.core.fast_api import Memo
+
+    seconds = [60.0]
+    memo: Memo[str] = Memo(lambda: seconds[0])
+    assert memo.get("k", lambda: "first") == "first"
+    assert memo.get("k", lambda: "not computed: still fresh") == "first"
+    seconds[0] = 0.0  # kept no longer: the next get computes
+    memo.clear()
+    assert memo.get("k", lambda: "second") == "second"
+    seconds[0] = 0.001
+    memo.get("k", lambda: "third")
+    time.sleep(0.002)  # expired; while it is computed again, a request meanwhile gets the expired one
+    seen = []
+    assert memo.get("k", lambda: seen.append(memo.get("k", lambda: "computed twice")) or "fourth") == "fourth"
+    assert seen == ["third"]
