@@ -1,9 +1,9 @@
 """The option chain's rendered replies, kept in the Django cache (Redis; the embedded mode's local memory).
 
 The chain of a minute is the same for every user until something writes that minute again, so the JSON body is
-kept per (symbol, normalised query parameters, negotiated media type) and served with one cache round trip
-(``get_many`` of the entry and the two generations below) instead of seven database queries and DRF's nested
-serializer.
+kept per (symbol, normalised query parameters, negotiated media type) and served with one small cache round trip
+(the current generation, below; each process also keeps the bodies it served last, so only a process that has
+not seen a body yet fetches it too) instead of seven database queries and DRF's nested serializer.
 
 Each entry is tagged with the generation it was computed under, read *before* the database:
 
