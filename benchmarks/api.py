@@ -87,14 +87,21 @@ def data_build(sessions: int) -> dict[str, Any]:
 
 
 def health_refresh() -> None:
-    """Health is 503 when the last collection is older than 5 minutes in market hours: keep it fresh."""
+    """Health as a monitor sees a running platform: the last collection recent (it is 503 when older than 5 minutes
+    in market hours) and every heartbeat fresh (the workers, beat and the watchdog are not run here; without their
+    heartbeats health is 503, which wrk counts as errors)."""
     from django.db import connections
     from django.utils import timezone
 
+    from apps.core.queues import CeleryQueue
+    from apps.health.heartbeats import BEAT, WATCHDOG, heartbeat_write, worker_heartbeat_name
     from apps.marketdata.models import CollectionRun
 
     connections.close_all()  # a new connection each time: a leaking server's connections may have been ended
-    CollectionRun.objects.update(finished_at=timezone.now())
+    now = timezone.now()
+    CollectionRun.objects.update(finished_at=now)
+    for name in [*(worker_heartbeat_name(queue.value) for queue in CeleryQueue), BEAT, WATCHDOG]:
+        heartbeat_write(name=name, now=now, interval_seconds=3600)
 
 
 def measure(topology: str, *, env: dict[str, str], data: dict[str, Any], db_name: str, seconds: float,

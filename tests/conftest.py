@@ -35,8 +35,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_redis() -> None:
-    """Each test starts with the test Redis database empty (rate-limit buckets, channel layer)."""
+    """Each test starts with the test Redis database empty (rate-limit buckets, channel layer, cached API replies)
+    and with none of the short-lived answers and trusted tokens a web process keeps in its own memory."""
     import redis
     from django.conf import settings
 
+    from apps.core.fast_api import process_caches_clear
+
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    process_caches_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -12,8 +13,9 @@ from rest_framework.views import APIView
 
 from apps.analytics.selectors.chain import forward_analysed
 from apps.analytics.selectors.greeks import second_order_greeks
-from apps.api import params
+from apps.api import chain_cache, params
 from apps.api.serializers import ErrorSerializer, OptionChainSerializer
+from apps.core.fast_api import JSON, FastGetMixin
 from apps.marketdata.models import OptionQuote
 from apps.marketdata.selectors import chain_quotes
 
@@ -37,8 +39,16 @@ CHAIN_PARAMETERS = [
 ]
 
 
-class OptionChainApi(APIView):
+class OptionChainApi(FastGetMixin, APIView):
     """Both legs of each archived strike: prices, bid/ask, volume, OI, change in OI, IV, greeks, build-up."""
+
+    def fast_get(self, request: HttpRequest, symbol: str) -> tuple[int, bytes] | None:
+        """A token's plain JSON GET of a cached chain skips DRF (apps/core/fast_api.py); the rest is ``get``."""
+        entry = chain_cache.chain_key(symbol=symbol, query=request.GET, media_type=JSON)
+        if entry is None:
+            return None
+        lookup = chain_cache.chain_lookup(entry)
+        return None if lookup.body is None else (200, lookup.body)
 
     @extend_schema(
         parameters=[
@@ -60,7 +70,26 @@ class OptionChainApi(APIView):
         ],
         responses={200: OptionChainSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 410: ErrorSerializer},
     )
-    def get(self, request: Request, symbol: str) -> Response:
+    def get(self, request: Request, symbol: str) -> HttpResponse:
+        # The same minute's chain is the same reply for everyone: served from the cache while no commit has changed
+        # it (apps/api/chain_cache.py); anything else (errors, a browser's HTML page) is computed each time.
+        entry = None
+        if request.accepted_renderer.format == "json":
+            entry = chain_cache.chain_key(
+                symbol=symbol, query=request.query_params, media_type=request.accepted_media_type
+            )
+        lookup = chain_cache.chain_lookup(entry) if entry is not None else None
+        if lookup is not None and lookup.body is not None:
+            return HttpResponse(lookup.body, content_type=_content_type(request))
+        data = self._chain(request, symbol)
+        if entry is None or lookup is None:
+            return Response(data)
+        rendered = request.accepted_renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+        body = rendered.encode() if isinstance(rendered, str) else rendered
+        chain_cache.chain_store(entry, lookup, body)
+        return HttpResponse(body, content_type=_content_type(request))
+
+    def _chain(self, request: Request, symbol: str) -> Any:
         underlying = params.underlying_get(symbol=symbol)
         offsets = params.parse_offsets(request.query_params)
         price = params.parse_choice(request.query_params, "price", ["last", "average"], default="last")
@@ -82,7 +111,14 @@ class OptionChainApi(APIView):
             "price": price,
             "rows": _rows(quotes),
         }
-        return Response(OptionChainSerializer(chain, context={"price": price}).data)
+        return OptionChainSerializer(chain, context={"price": price}).data
+
+
+def _content_type(request: Request) -> str:
+    """As DRF's Response sets it for the negotiated renderer."""
+    renderer = request.accepted_renderer
+    media_type = request.accepted_media_type or renderer.media_type
+    return f"{media_type}; charset={renderer.charset}" if renderer.charset else media_type
 
 
 def _add_second_order(quotes: list[OptionQuote], point: params.ChainPoint, forward: float | None) -> None:

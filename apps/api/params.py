@@ -25,7 +25,8 @@ MAX_TEXT = 64
 """The longest parameter value read at all; longer values are refused before any parsing."""
 MAX_SYMBOL = 32
 _INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
-_SYMBOL = re.compile(r"[A-Za-z0-9&._ -]+")
+SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9&._ -]+")
+"""What a symbol may hold; anything else is an unknown symbol without a database lookup."""
 
 
 def _shown(value: str) -> str:
@@ -51,7 +52,7 @@ def underlying_get(*, symbol: str) -> Underlying:
     """The underlying for a symbol (case-insensitive), or 404 listing the known ones."""
     wanted = symbol.strip()
     underlying = None
-    if len(wanted) <= MAX_SYMBOL and _SYMBOL.fullmatch(wanted):
+    if len(wanted) <= MAX_SYMBOL and SYMBOL_PATTERN.fullmatch(wanted):
         underlying = Underlying.objects.filter(symbol__iexact=wanted).first()
     if underlying is None:
         known = ", ".join(Underlying.objects.order_by("display_order", "symbol").values_list("symbol", flat=True))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -22,7 +24,8 @@ from apps.api.serializers import (
     MarketStatusSerializer,
     UnderlyingSerializer,
 )
-from apps.core.errors import NotFoundError
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.core.fast_api import FastGetMixin, Memo, json_body
 from apps.market.calendar import market_status
 from apps.market.models import Exchange
 from apps.marketdata.models import CollectionStatus
@@ -33,13 +36,29 @@ from apps.monitoring.services import error_resolve
 LIMIT_PARAMETER = OpenApiParameter("limit", OpenApiTypes.INT, description="At most this many rows (1-500, default 50).")
 
 
-class MarketStatusApi(APIView):
+MARKET_STATUS_SECONDS = 1.0
+"""How long each web process reuses its answer for *now* (``market-status`` without ``at``)."""
+_market_status_now: Memo[bytes] = Memo(lambda: MARKET_STATUS_SECONDS)
+
+
+class MarketStatusApi(FastGetMixin, APIView):
     """Whether the exchange's normal market is open now (or at ``at``), today's session and the next open.
 
-    Public, like health: status pages and monitors call it without a token.
+    Public, like health: status pages and monitors call it without a token. The answer for now is at most
+    ``MARKET_STATUS_SECONDS`` old (its ``at`` says when it was worked out).
     """
 
     permission_classes = [AllowAny]
+
+    def fast_get(self, request: HttpRequest) -> tuple[int, bytes] | None:
+        try:
+            at = params.parse_at(request.GET)
+            exchange = params.parse_choice(request.GET, "exchange", [Exchange.NSE, Exchange.BSE], default="NSE")
+        except ApplicationError:
+            return None  # DRF's path gives the 400
+        if at is not None:
+            return None
+        return 200, _market_status_now.get(exchange, lambda: json_body(_market_status(timezone.now(), exchange)))
 
     @extend_schema(
         parameters=[
@@ -55,8 +74,11 @@ class MarketStatusApi(APIView):
     def get(self, request: Request) -> Response:
         at = params.parse_at(request.query_params) or timezone.now()
         exchange = params.parse_choice(request.query_params, "exchange", [Exchange.NSE, Exchange.BSE], default="NSE")
-        status = market_status(at, exchange)
-        return Response(MarketStatusSerializer({"at": at, "exchange": exchange, **asdict(status)}).data)
+        return Response(_market_status(at, exchange))
+
+
+def _market_status(at: datetime, exchange: str) -> Any:
+    return MarketStatusSerializer({"at": at, "exchange": exchange, **asdict(market_status(at, exchange))}).data
 
 
 class UnderlyingListApi(APIView):

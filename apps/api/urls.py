@@ -8,19 +8,20 @@ from apps.api import analytics, chain, docs, exports, flow, overview, participan
 from apps.monitoring import metrics  # noqa: F401  registers the custom metrics before /metrics is first served
 
 urlpatterns = [
+    # The most requested first: Django tries the patterns in order, and each include is a resolver of its own.
     path("", include("apps.health.urls")),
+    path("option-chain/<str:symbol>", chain.OptionChainApi.as_view(), name="api-option-chain"),
+    path("market-status", system.MarketStatusApi.as_view(), name="api-market-status"),
     path("", include("apps.quality.urls")),
     path("", include("apps.alerts.urls")),
     path("", include("apps.brokers.api_urls")),
     path("", include("apps.strategies.urls")),
     path("schema/", docs.SchemaApi.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerDocsView.as_view(), name="api-docs"),
-    path("market-status", system.MarketStatusApi.as_view(), name="api-market-status"),
     path("underlyings", system.UnderlyingListApi.as_view(), name="api-underlyings"),
     path("collection-runs", system.CollectionRunListApi.as_view(), name="api-collection-runs"),
     path("errors", system.ErrorListApi.as_view(), name="api-errors"),
     path("errors/<int:pk>/resolve", system.ErrorResolveApi.as_view(), name="api-error-resolve"),
-    path("option-chain/<str:symbol>", chain.OptionChainApi.as_view(), name="api-option-chain"),
     path("analytics/<str:symbol>/summary", analytics.SummaryApi.as_view(), name="api-analytics-summary"),
     path("analytics/<str:symbol>/greeks", analytics.GreeksApi.as_view(), name="api-analytics-greeks"),
     path("analytics/<str:symbol>/iv-smile", analytics.IvSmileApi.as_view(), name="api-analytics-iv-smile"),

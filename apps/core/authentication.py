@@ -9,7 +9,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
-from apps.core.api_tokens import api_token_for_key
+from apps.core.api_tokens import api_token_for_key_cached
 from apps.core.models import ApiToken
 
 READ_ONLY_REFUSAL = "This API token is read-only: it may only read (GET, HEAD, OPTIONS)."
@@ -28,7 +28,7 @@ class HashedTokenAuthentication(TokenAuthentication):
         return result
 
     def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
-        token = api_token_for_key(key)
+        token = api_token_for_key_cached(key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         return token.user, token

@@ -71,6 +71,11 @@ class WindowCounter:
         self._script_url = ""
         self._shared_down_until = 0.0
 
+    def clear(self) -> None:
+        """Forget this process's counts (each test starts without the requests of the tests before it)."""
+        with self._lock:
+            self._windows.clear()
+
     def _shared_add(self, key: str, amount: int, expiry: int) -> int | None:
         """Add to the shared counter; None without Redis (the embedded single process counts alone) and while
         Redis fails (this process then counts alone, and says so once per outage)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -229,6 +230,10 @@ REST_FRAMEWORK = {
         "anon": env.str("OPTRADING_API_ANON_RATE", default="60/min"),
     },
 }
+# How long a web process trusts an API token it found (a revocation elsewhere takes effect within it), and reuses a
+# health answer (docs/api.md).
+OPTRADING_API_TOKEN_CACHE_SECONDS = env.float("OPTRADING_API_TOKEN_CACHE_SECONDS", default=5.0)
+OPTRADING_HEALTH_CACHE_SECONDS = env.float("OPTRADING_HEALTH_CACHE_SECONDS", default=2.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "optrading API",
     "DESCRIPTION": "Option-chain archive, IV and greeks, PCR, max pain, OI build-up, participants and breadth "
@@ -252,9 +257,17 @@ SPECTACULAR_SETTINGS = {
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # apps.core.cache: Django's Redis cache with one client per process; a Redis that does not answer costs a
+    # request at most a second (the API's cached replies then compute instead).
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+        }
+    }
 
 # --- optrading ------------------------------------------------------------------------------
 OPTRADING_BROKER = env.str("OPTRADING_BROKER", default="simulated")

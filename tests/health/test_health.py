@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,7 +165,8 @@ def test_the_broker_session_says_when_it_dies_at_0600_ist_and_whether_it_covers_
     )
 
 
-def test_the_api_answers_200_when_nothing_is_down_and_503_otherwise() -> None:
+def test_the_api_answers_200_when_nothing_is_down_and_503_otherwise(settings: Any) -> None:
+    settings.OPTRADING_HEALTH_CACHE_SECONDS = 1.0
     now = datetime.now(UTC)
     _all_heartbeats(now)
     response = Client().get("/api/v1/health")
@@ -174,6 +176,11 @@ def test_the_api_answers_200_when_nothing_is_down_and_503_otherwise() -> None:
     assert statuses["database"] == "ok" and statuses["redis"] == "ok" and statuses["worker"] == "ok"
     assert {"name", "status", "detail", "suggestion", "data"} <= set(body["components"][0])
     heartbeat_write(name=BEAT, now=now - timedelta(minutes=5), interval_seconds=30)
+    # The answer is reused for OPTRADING_HEALTH_CACHE_SECONDS: the same one (its checked_at says when) ...
+    again = Client().get("/api/v1/health")
+    assert again.status_code == response.status_code and again.json()["checked_at"] == body["checked_at"]
+    time.sleep(1.05)
+    # ... then worked out again.
     response = Client().get("/api/v1/health")
     assert response.status_code == 503 and response.json()["status"] == "down"
 

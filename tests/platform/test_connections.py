@@ -81,6 +81,8 @@ def _servers() -> Iterator[tuple[int, int]]:
         REDIS_URL=django_settings.REDIS_URL,
         DJANGO_SECRET_KEY="connections-test-secret-key-0123456789-abcdefghijklmnop",
         OPTRADING_API_ANON_RATE="1000000/min",
+        # Health is the public endpoint that reads the database; uncached here, every request of the hammer does.
+        OPTRADING_HEALTH_CACHE_SECONDS="0",
         LOG_LEVEL="WARNING",
     )
     commands = process_commands(host="127.0.0.1", port=port, ws_port=ws_port, worker=False, ticker=False)
