@@ -16,6 +16,7 @@ from apps.analytics.selectors.daily import (
     daily_last,
     day_windows,
     expiry_span,
+    latest_minute,
     recent_expiries,
     window_rows,
 )
@@ -165,14 +166,8 @@ def iv_rank(*, underlying: Underlying | str, at: datetime | None = None, session
     if sessions < 2:
         raise ApplicationError(f"'sessions' must be at least 2, got {sessions}.")
     latest = [
-        VolatilitySnapshot.objects.filter(underlying=found)
-        .order_by("-minute")
-        .values_list("minute", flat=True)
-        .first(),
-        UnderlyingQuote.objects.filter(underlying=found, vix__isnull=False)
-        .order_by("-minute")
-        .values_list("minute", flat=True)
-        .first(),
+        latest_minute(model=VolatilitySnapshot, underlying_id=found.id),
+        latest_minute(model=UnderlyingQuote, underlying_id=found.id, not_null="vix"),
     ]
     known = [m for m in latest if m is not None]
     end = at or (max(known) if known else None)
@@ -353,10 +348,7 @@ def vix_correlation(
     found = underlying_resolve(underlying)
     if window < 3:
         raise ApplicationError(f"'window' must be at least 3 sessions, got {window}.")
-    quotes = UnderlyingQuote.objects.filter(underlying=found, vix__isnull=False)
-    if at is not None:
-        quotes = quotes.filter(minute__lte=at)
-    end = quotes.order_by("-minute").values_list("minute", flat=True).first()
+    end = latest_minute(model=UnderlyingQuote, underlying_id=found.id, at=at, not_null="vix")
     if end is None:
         raise NotFoundError(f"No India VIX history stored with {found.symbol}.")
     start = end - timedelta(days=int((sessions + window) * 7 / 5) + 30)
