@@ -18,6 +18,7 @@ from apps.analytics.selectors.daily import (
     expiry_span,
     latest_minute,
     recent_expiries,
+    window_clock_rows,
     window_rows,
 )
 from apps.analytics.selectors.resolve import (
@@ -269,8 +270,8 @@ def _day_series_ist(
         lo, hi = ist_day_bounds(day)
         windows.append(DayWindow(day=day, lo=lo, hi=min(hi, until + timedelta(microseconds=1)), expiry=expiry))
     out: dict[date, dict[str, float | None]] = {}
-    for day, minute, (straddle,) in window_rows(underlying_id=found.id, windows=windows, fields=("straddle",)):
-        out.setdefault(day, {})[to_ist(minute).strftime("%H:%M")] = straddle
+    for day, clock, (straddle,) in window_clock_rows(underlying_id=found.id, windows=windows, fields=("straddle",)):
+        out.setdefault(day, {})[clock] = straddle
     return out
 
 
