@@ -7,11 +7,13 @@ selectors' rollup reads are compared with their reads of the minute tables on th
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from apps.analytics.models import (
     CLOSE_FIELDS,
@@ -169,3 +171,13 @@ def test_forgetting_an_archived_day_drops_its_chain_closes_and_its_vix_but_keeps
     kept = UnderlyingDailyClose.objects.get(day=day)
     assert (kept.vix_minute, kept.spot, kept.vix) == (None, None, None)
     assert kept.cm30_iv is not None and kept.cm30_minute is not None
+
+
+def test_analytics_compute_recompute_repairs_the_chain_and_volatility_closes(archive) -> None:
+    ChainDailyClose.objects.update(pcr_oi=-1.0, max_pain=None)
+    UnderlyingDailyClose.objects.update(cm30_iv=-1.0)
+    call_command("analytics_compute", "--recompute", stdout=io.StringIO())
+    assert _chain_rollup() == _chain_expected()
+    assert _underlying_rollup("cm30_minute", ("cm30_iv",)) == _last_non_null(
+        VolatilitySnapshot, "cm30_iv", ("cm30_iv",)
+    )
