@@ -22,7 +22,7 @@ from apps.analytics.models import (
     UnderlyingDailyClose,
     VolatilitySnapshot,
 )
-from apps.analytics.selectors.daily import _daily_last_live, daily_last, day_windows, latest_minute
+from apps.analytics.selectors.daily import _daily_last_live, daily_last, day_windows, expiries_by_day, latest_minute
 from apps.analytics.services.daily_closes import daily_closes_forget
 from apps.market.clock import ist_at, ist_day_bounds, to_ist
 from apps.marketdata.models import UnderlyingQuote
@@ -52,6 +52,14 @@ def _last_non_null(model: Any, field: str, kept: tuple[str, ...]) -> dict[tuple[
     rows = model.objects.filter(**{f"{field}__isnull": False}).order_by("minute")
     for underlying_id, minute, *values in rows.values_list("underlying_id", "minute", *kept):
         out[(underlying_id, to_ist(minute).date())] = (minute, *values)
+    return out
+
+
+def _expiries_by_day_from_rows(underlying_id: int, lo: Any, hi: Any) -> dict[date, set[date]]:
+    out: dict[date, set[date]] = {}
+    rows = ChainSnapshot.objects.filter(underlying_id=underlying_id, minute__gte=lo, minute__lt=hi)
+    for minute, expiry in rows.values_list("minute", "expiry"):
+        out.setdefault(to_ist(minute).date(), set()).add(expiry)
     return out
 
 
@@ -149,6 +157,27 @@ def test_the_rollup_reads_answer_what_the_minute_tables_answer(archive) -> None:
         if fields != ("our_vix",):  # our VIX is absent on most of the reference's days (ATM scope)
             assert len(read) == 19
         assert read == [(row[0], row[1], tuple(row[2:])) for row in sorted(live, key=lambda r: r[0])]
+
+    # Windows the range cuts (inside a day's minutes, before or after them): the rollup where it can tell, the
+    # minute table where it cannot, the same answers.
+    for lo_clock, hi_clock in ((time(9, 31), time(9, 30, 30)), (time(9, 30, 30), time(15, 0)), (time(16), time(9))):
+        cut = day_windows(ist_at(sessions()[2], lo_clock), ist_at(sessions()[6], hi_clock))
+        assert not cut[0].whole and not cut[-1].whole
+        for model, fields, not_null, by_expiry, _ in cases:
+            chosen = [replace(w, expiry=by_day[w.day].expiry) for w in cut] if by_expiry else cut
+            chosen = [w for w in chosen if not by_expiry or w.expiry is not None]
+            read = daily_last(
+                model=model, underlying_id=archive.id, windows=chosen, fields=fields, not_null=not_null,
+                by_expiry=by_expiry,
+            )  # fmt: skip
+            live = _daily_last_live(model, archive.id, chosen, fields, not_null, by_expiry)
+            assert read == [(row[0], row[1], tuple(row[2:])) for row in sorted(live, key=lambda r: r[0])]
+        assert expiries_by_day(
+            underlying_id=archive.id, start=cut[0].lo, end=cut[-1].hi - timedelta(microseconds=1)
+        ) == {
+            day: sorted(expiries)
+            for day, expiries in _expiries_by_day_from_rows(archive.id, cut[0].lo, cut[-1].hi).items()
+        }
 
     # The latest minute at or before any time, a day's middle included, as the minute tables say.
     day = sessions()[4]

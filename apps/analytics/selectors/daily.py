@@ -88,11 +88,6 @@ def _column(model: type[models.Model], name: str) -> str:
     return _q(column)
 
 
-def _whole_day(w: DayWindow) -> bool:
-    """Whether the window is its whole IST day: then the day's rollup row is its answer."""
-    return w.whole
-
-
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
@@ -110,30 +105,40 @@ _UNDERLYING_CLOSE_MINUTE = {
 def _rollup_statement(
     model: type[models.Model], underlying_id: int, windows: Sequence[DayWindow], fields: Sequence[str],
     not_null: str | None, by_expiry: bool,
-) -> tuple[str, list[Any]] | None:  # fmt: skip
-    """The rollup read answering ``daily_last`` for whole-day windows, or None when no rollup keeps that close."""
+) -> tuple[str, list[Any], bool] | None:  # fmt: skip
+    """The rollup read behind ``daily_last``: rows (day, expiry or NULL, first minute, close minute, values of
+    ``fields``) and whether the first minute is the day's first row (chain) or the close itself (a last non-null
+    value); None when no rollup keeps that close."""
     days = [w.day for w in windows]
     if model is ChainSnapshot and by_expiry and not_null is None and set(fields) <= {"expiry", *CLOSE_FIELDS}:
         columns = ", ".join(f"c.{_q(f)}" for f in fields)
         sql = f"""
-            SELECT c.day, c.last_minute, {columns}
+            SELECT c.day, c.expiry, c.first_minute, c.last_minute, {columns}
             FROM unnest(%s::date[], %s::date[]) AS d(day, expiry)
             JOIN {_q(ChainDailyClose._meta.db_table)} c
               ON c.underlying_id = %s AND c.day = d.day AND c.expiry = d.expiry
-            ORDER BY c.day
         """  # noqa: S608 - identifiers come from the model, values are parameters
-        return sql, [days, [w.expiry for w in windows], underlying_id]
+        return sql, [days, [w.expiry for w in windows], underlying_id], True
     kept = _UNDERLYING_CLOSE_MINUTE.get((model._meta.label_lower, not_null or ""))
     if kept is None or by_expiry or not set(fields) <= set(kept[1]):
         return None
     minute = _q(kept[0])
     columns = ", ".join(f"c.{_q(f)}" for f in fields)
     sql = f"""
-        SELECT c.day, c.{minute}, {columns} FROM {_q(UnderlyingDailyClose._meta.db_table)} c
+        SELECT c.day, NULL, c.{minute}, c.{minute}, {columns} FROM {_q(UnderlyingDailyClose._meta.db_table)} c
         WHERE c.underlying_id = %s AND c.day = ANY(%s::date[]) AND c.{minute} IS NOT NULL
-        ORDER BY c.day
     """  # noqa: S608 - identifiers come from the model, values are parameters
-    return sql, [underlying_id, days]
+    return sql, [underlying_id, days], False
+
+
+def _from_rollup(w: DayWindow, first: datetime, close: datetime, *, spans: bool) -> bool | None:
+    """Whether the day's rollup row answers window ``w``: True (its close is the window's), False (the window
+    holds no row), None (only the minute table can say: the window cuts the day's rows)."""
+    if w.whole or (w.lo <= first and close < w.hi):
+        return True
+    if close < w.lo or (spans and first >= w.hi):
+        return False
+    return None
 
 
 def expiries_by_day(*, underlying_id: int, start: datetime, end: datetime) -> dict[date, list[date]]:
@@ -152,20 +157,32 @@ def expiries_by_day(*, underlying_id: int, start: datetime, end: datetime) -> di
         for minute, expiry in rows:
             out[to_ist(minute).date()].add(expiry)
         return {day: sorted(expiries) for day, expiries in sorted(out.items())}
-    # Whole days from the rollup (one row per day and expiry, docs/history.md); a day the range cuts (its first or
-    # last) from that day's partition, with constant bounds so the planner keeps only that partition.
-    whole = [w.day for w in windows if _whole_day(w)]
-    cut = [w for w in windows if not _whole_day(w)]
-    pairs = _fetch(
-        f"SELECT day, expiry FROM {_q(ChainDailyClose._meta.db_table)} WHERE underlying_id = %s AND day = ANY(%s::date[])",  # noqa: E501, S608
-        [underlying_id, whole],
+    # From the rollup (one row per day and expiry: its first and last minute, docs/history.md): a whole day, or a
+    # cut one whose rows the rollup shows in or out of the window; a window inside a day's rows, from that day's
+    # partition, with constant bounds so the planner keeps only that partition.
+    rows = _fetch(
+        f"SELECT day, expiry, first_minute, last_minute FROM {_q(ChainDailyClose._meta.db_table)} "  # noqa: S608
+        "WHERE underlying_id = %s AND day = ANY(%s::date[])",
+        [underlying_id, [w.day for w in windows]],
     )
+    by_day: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_day[row[0]].append(row)
+    pairs: list[tuple[date, date]] = []
     table = _q(ChainSnapshot._meta.db_table)
-    for w in cut:
-        pairs += [(w.day, expiry) for (expiry,) in _fetch(
-            f"SELECT DISTINCT expiry FROM {table} WHERE underlying_id = %s AND minute >= %s AND minute < %s",  # noqa: S608
-            [underlying_id, w.lo, w.hi],
-        )]  # fmt: skip
+    for w in windows:
+        unsure = False
+        for _, expiry, first, last in by_day.get(w.day, []):
+            if w.whole or w.lo <= first < w.hi or w.lo <= last < w.hi:
+                pairs.append((w.day, expiry))
+            elif first < w.lo and last >= w.hi:
+                unsure = True
+        if unsure:
+            pairs = [p for p in pairs if p[0] != w.day]
+            pairs += [(w.day, expiry) for (expiry,) in _fetch(
+                f"SELECT DISTINCT expiry FROM {table} WHERE underlying_id = %s AND minute >= %s AND minute < %s",  # noqa: S608
+                [underlying_id, w.lo, w.hi],
+            )]  # fmt: skip
     found: dict[date, list[date]] = defaultdict(list)
     for day, expiry in sorted(pairs):
         found[day].append(expiry)
@@ -200,11 +217,20 @@ def daily_last(
         return out
     found: list[tuple[Any, ...]] = []
     rest = list(windows)
-    whole = [w for w in windows if _whole_day(w)]
-    rollup = _rollup_statement(model, underlying_id, whole, fields, not_null, by_expiry) if whole else None
+    rollup = _rollup_statement(model, underlying_id, windows, fields, not_null, by_expiry)
     if rollup is not None:
-        found += _fetch(*rollup)
-        rest = [w for w in windows if not _whole_day(w)]
+        sql, params, spans = rollup
+        rows = {(row[0], row[1]): row for row in _fetch(sql, params)}
+        rest = []
+        for w in windows:
+            row = rows.get((w.day, w.expiry if by_expiry else None))
+            if row is None:
+                continue  # no row that day (of that expiry, with that value)
+            use = _from_rollup(w, row[2], row[3], spans=spans)
+            if use:
+                found.append((w.day, row[3], *row[4:]))
+            elif use is None:
+                rest.append(w)
     if rest:
         found += _daily_last_live(model, underlying_id, rest, fields, not_null, by_expiry)
     found.sort(key=lambda row: row[0])
@@ -323,26 +349,38 @@ def recent_expiries(*, underlying_id: int, up_to: date, end: datetime, count: in
     return sorted(expiry for (expiry,) in _fetch(sql, [underlying_id, up_to, end, count]))
 
 
+def expiry_spans(
+    *, underlying_id: int, expiries: Sequence[date], end: datetime
+) -> dict[date, tuple[datetime, datetime]]:
+    """Per expiry, the first and last minute of its snapshots at or before ``end`` (expiries without one left
+    out); on PostgreSQL from their days' rollup rows in one read, and a probe into the day of ``end`` for an
+    expiry whose rows that day go past it."""
+    if not _postgres():
+        spans = {e: expiry_span(underlying_id=underlying_id, expiry=e, end=end) for e in expiries}
+        return {e: span for e, span in spans.items() if span is not None}
+    rows = _fetch(
+        f"SELECT expiry, day, first_minute, last_minute FROM {_q(ChainDailyClose._meta.db_table)} "  # noqa: S608
+        "WHERE underlying_id = %s AND expiry = ANY(%s::date[]) AND first_minute <= %s",
+        [underlying_id, list(expiries), end],
+    )
+    firsts: dict[date, datetime] = {}
+    lasts: dict[date, list[datetime]] = defaultdict(list)
+    for expiry, day, first, last in rows:
+        firsts[expiry] = min(first, firsts.get(expiry, first))
+        if last <= end:
+            lasts[expiry].append(last)
+        else:  # the day of ``end``, cut by it
+            cut = ChainSnapshot.objects.filter(
+                underlying_id=underlying_id, expiry=expiry, minute__gte=ist_day_bounds(day)[0], minute__lte=end
+            ).aggregate(last=models.Max("minute"))
+            lasts[expiry].append(cut["last"])
+    return {e: (firsts[e], max(lasts[e])) for e in expiries if e in firsts}
+
+
 def expiry_span(*, underlying_id: int, expiry: date, end: datetime) -> tuple[datetime, datetime] | None:
-    """First and last minute of ``expiry``'s snapshots at or before ``end`` (on PostgreSQL from its days' rollup
-    rows, and a probe into the day of ``end`` when ``end`` cuts it)."""
+    """First and last minute of ``expiry``'s snapshots at or before ``end``."""
     if _postgres():
-        days = _fetch(
-            f"SELECT day, first_minute, last_minute FROM {_q(ChainDailyClose._meta.db_table)} "  # noqa: S608
-            "WHERE underlying_id = %s AND expiry = %s AND first_minute <= %s",
-            [underlying_id, expiry, end],
-        )
-        if not days:
-            return None
-        lasts = [last for _, _, last in days if last <= end]
-        for day, _, last in days:
-            if last > end:  # the day of ``end``, cut by it
-                lo = ist_day_bounds(day)[0]
-                cut = ChainSnapshot.objects.filter(
-                    underlying_id=underlying_id, expiry=expiry, minute__gte=lo, minute__lte=end
-                ).aggregate(last=models.Max("minute"))
-                lasts.append(cut["last"])
-        return min(first for _, first, _ in days), max(lasts)
+        return expiry_spans(underlying_id=underlying_id, expiries=[expiry], end=end).get(expiry)
     rows = ChainSnapshot.objects.filter(underlying_id=underlying_id, expiry=expiry, minute__lte=end)
     span = rows.aggregate(first=models.Min("minute"), last=models.Max("minute"))
     if span["first"] is None:

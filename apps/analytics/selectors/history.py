@@ -15,7 +15,7 @@ from apps.analytics.selectors.daily import (
     DayWindow,
     daily_last,
     day_windows,
-    expiry_span,
+    expiry_spans,
     latest_minute,
     recent_expiries,
     window_clock_rows,
@@ -311,23 +311,18 @@ def expiry_comparison(
         underlying=found, minute=end, bucket=bucket or ("this_week" if found.has_weeklies else "this_month")
     )
     recent = recent_expiries(underlying_id=found.id, up_to=current, end=end, count=expiries)
-    out = []
-    for exp in recent:
-        span = expiry_span(underlying_id=found.id, expiry=exp, end=end)
-        windows = [replace(w, expiry=exp) for w in day_windows(*span)] if span else []
-        closes = daily_last(
-            model=ChainSnapshot, underlying_id=found.id, windows=windows, fields=(field,), by_expiry=True
-        )
-        out.append(
-            ComparisonExpiry(
-                expiry=iso(exp),
-                points=[
-                    ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=values[0])
-                    for day, _, values in closes
-                ],
-            )
-        )
-    return ExpiryComparison(symbol=found.symbol, field=field, expiries=out)
+    spans = expiry_spans(underlying_id=found.id, expiries=recent, end=end)
+    # Every expiry's days in one read: each close carries its expiry.
+    windows = [replace(w, expiry=exp) for exp, span in spans.items() for w in day_windows(*span)]
+    closes = daily_last(
+        model=ChainSnapshot, underlying_id=found.id, windows=windows, fields=("expiry", field), by_expiry=True
+    )
+    points: dict[date, list[ComparisonPoint]] = {exp: [] for exp in recent}
+    for day, _, (exp, value) in closes:
+        points[exp].append(ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=value))
+    return ExpiryComparison(
+        symbol=found.symbol, field=field, expiries=[ComparisonExpiry(expiry=iso(e), points=points[e]) for e in recent]
+    )
 
 
 CorrelationPoint = TypedDict(
