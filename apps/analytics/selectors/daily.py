@@ -160,13 +160,13 @@ def expiries_by_day(*, underlying_id: int, start: datetime, end: datetime) -> di
     # From the rollup (one row per day and expiry: its first and last minute, docs/history.md): a whole day, or a
     # cut one whose rows the rollup shows in or out of the window; a window inside a day's rows, from that day's
     # partition, with constant bounds so the planner keeps only that partition.
-    rows = _fetch(
+    kept = _fetch(
         f"SELECT day, expiry, first_minute, last_minute FROM {_q(ChainDailyClose._meta.db_table)} "  # noqa: S608
         "WHERE underlying_id = %s AND day = ANY(%s::date[])",
         [underlying_id, [w.day for w in windows]],
     )
     by_day: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
+    for row in kept:
         by_day[row[0]].append(row)
     pairs: list[tuple[date, date]] = []
     table = _q(ChainSnapshot._meta.db_table)
@@ -220,10 +220,10 @@ def daily_last(
     rollup = _rollup_statement(model, underlying_id, windows, fields, not_null, by_expiry)
     if rollup is not None:
         sql, params, spans = rollup
-        rows = {(row[0], row[1]): row for row in _fetch(sql, params)}
+        closes = {(row[0], row[1]): row for row in _fetch(sql, params)}
         rest = []
         for w in windows:
-            row = rows.get((w.day, w.expiry if by_expiry else None))
+            row = closes.get((w.day, w.expiry if by_expiry else None))
             if row is None:
                 continue  # no row that day (of that expiry, with that value)
             use = _from_rollup(w, row[2], row[3], spans=spans)
