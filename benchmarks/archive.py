@@ -235,7 +235,7 @@ def _session(underlying: Any, day: date, spot0: float, rng: np.random.Generator,
                 }  # fmt: skip
                 snapshot_rows.append(ChainSnapshot(
                     minute=minute, underlying=underlying, expiry=expiry, expiry_bucket=bucket, t_years=float(t[i]),
-                    spot=float(path[i]), forward=float(forward[i]), forward_method="parity",
+                    spot=float(path[i]), forward=float(forward[i]), forward_source="parity",
                     strike_count=len(offsets),
                     atm_strike=float(atm[i]), atm_strike_spot=float(atm[i]), atm_iv=iv_atm, straddle=straddle,
                     expected_move=float(forward[i] * iv_atm * math.sqrt(t[i])), pcr_oi=total_put / total_call,

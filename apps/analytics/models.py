@@ -174,3 +174,65 @@ class AnalyticsCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.underlying_id} → {self.last_minute}"
+
+
+CLOSE_FIELDS = ("pcr_oi", "pcr_volume", "max_pain", "atm_iv", "straddle", "expected_move", "rr25", "bf25", "net_gex")
+"""The chain snapshot fields whose daily close ChainDailyClose keeps (every field the history views read)."""
+
+
+class ChainDailyClose(models.Model):
+    """One IST day of one expiry's chain snapshots: its first and last minute and the last snapshot's metrics.
+
+    A rollup for the history views, so a year of daily closes is a read of ~1,000 rows of one small table instead
+    of a probe into each of 250 day partitions. On PostgreSQL database triggers keep it (docs/history.md): every
+    snapshot inserted or updated (analytics, ``analytics_compute --recompute``, replay, restore) folds into its
+    day's row, a DELETE recomputes the days it touched, and archiving a day drops its rows. Unused elsewhere.
+    """
+
+    underlying = models.ForeignKey("market.Underlying", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="IST trading day.")
+    expiry = models.DateField()
+    first_minute = models.DateTimeField()
+    last_minute = models.DateTimeField()
+    pcr_oi = models.FloatField(null=True, blank=True)
+    pcr_volume = models.FloatField(null=True, blank=True)
+    max_pain = models.FloatField(null=True, blank=True)
+    atm_iv = models.FloatField(null=True, blank=True)
+    straddle = models.FloatField(null=True, blank=True)
+    expected_move = models.FloatField(null=True, blank=True)
+    rr25 = models.FloatField(null=True, blank=True)
+    bf25 = models.FloatField(null=True, blank=True)
+    net_gex = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["underlying_id", "day", "expiry"]
+        constraints = [
+            # Serves the day's expiries and closes (underlying, day range) and the trigger's upsert.
+            models.UniqueConstraint(fields=["underlying", "day", "expiry"], name="chaindailyclose_day_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.underlying_id} {self.day} {self.expiry}"
+
+
+class UnderlyingDailyClose(models.Model):
+    """One IST day of one underlying: the last non-null India VIX of its underlying quotes (with the spot of that
+    quote) and the last non-null 30-day ATM IV and our VIX of its volatility snapshots, each with its minute.
+    Kept by triggers like ChainDailyClose."""
+
+    underlying = models.ForeignKey("market.Underlying", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="IST trading day.")
+    vix_minute = models.DateTimeField(null=True, blank=True)
+    spot = models.FloatField(null=True, blank=True)
+    vix = models.FloatField(null=True, blank=True)
+    cm30_minute = models.DateTimeField(null=True, blank=True)
+    cm30_iv = models.FloatField(null=True, blank=True)
+    our_vix_minute = models.DateTimeField(null=True, blank=True)
+    our_vix = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["underlying_id", "day"]
+        constraints = [models.UniqueConstraint(fields=["underlying", "day"], name="underlyingdailyclose_day")]
+
+    def __str__(self) -> str:
+        return f"{self.underlying_id} {self.day}"

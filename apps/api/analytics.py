@@ -3,7 +3,7 @@ selector and returns its dict; the selectors raise the 4xx errors about data tha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +19,9 @@ from apps.api import analytics_schema as shapes
 from apps.api import params
 from apps.api.chain import SYMBOL_PARAMETER
 from apps.api.serializers import ErrorSerializer
-from apps.core.errors import ApplicationError
+from apps.archive.selectors import ArchivedError, archived_days_between
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.market.clock import to_ist
 from apps.market.models import Underlying
 
 HISTORY_FIELDS = ["pcr_oi", "pcr_volume", "max_pain", "atm_iv", "straddle", "expected_move", "rr25", "bf25", "net_gex"]
@@ -176,6 +178,26 @@ def _range(query: Mapping[str, str]) -> tuple[Any, Any]:
     return start, end
 
 
+RANGE_ERRORS: dict[int, Any] = {**ERRORS, 410: ErrorSerializer}
+
+
+def _with_archived_days(start: Any, end: Any, answer: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
+    """The answer over [start, end] with ``archived_days``, the range's archived days; when the selector finds
+    nothing (a 404) and the range holds archived days, a 410 that says so instead."""
+    archived = archived_days_between(first=to_ist(start).date(), last=to_ist(end).date())
+    try:
+        result = answer()
+    except NotFoundError as error:
+        if not archived:
+            raise
+        days = ", ".join(day.isoformat() for day in archived)
+        raise ArchivedError(
+            f"{error} The range holds archived days ({days}): their minutes are in Parquet, not in the database; "
+            f"restore with: python manage.py restore_partitions --date YYYY-MM-DD"
+        ) from error
+    return {**result, "archived_days": [day.isoformat() for day in archived]}
+
+
 class HistoryApi(APIView):
     """A stored chain metric over time for one expiry, or a bucket resolved session by session."""
 
@@ -187,7 +209,7 @@ class HistoryApi(APIView):
             *EXPIRY_PARAMETERS,
             OpenApiParameter("daily", OpenApiTypes.BOOL, description="Only each session's last value."),
         ],
-        responses={200: shapes.HistorySerializer, **ERRORS},
+        responses={200: shapes.HistorySerializer, **RANGE_ERRORS},
     )
     def get(self, request: Request, symbol: str) -> Response:
         underlying = params.underlying_get(symbol=symbol)
@@ -195,15 +217,14 @@ class HistoryApi(APIView):
         field = params.parse_choice(query, "field", HISTORY_FIELDS)
         start, end = _range(query)
         bucket = params.parse_choice(query, "bucket", params.SELECTABLE_BUCKETS, default="") or None
+        expiry, daily = params.parse_date(query, "expiry"), params.parse_bool(query, "daily")
         return Response(
-            selectors.history(
-                underlying=underlying,
-                field=field,
-                start=start,
-                end=end,
-                expiry=params.parse_date(query, "expiry"),
-                bucket=bucket,
-                daily=params.parse_bool(query, "daily"),
+            _with_archived_days(
+                start,
+                end,
+                lambda: selectors.history(
+                    underlying=underlying, field=field, start=start, end=end, expiry=expiry, bucket=bucket, daily=daily
+                ),
             )
         )
 
@@ -285,4 +306,8 @@ class VolatilityApi(APIView):
     def get(self, request: Request, symbol: str) -> Response:
         underlying: Underlying = params.underlying_get(symbol=symbol)
         start, end = _range(request.query_params)
-        return Response(selectors.volatility_series(underlying=underlying, start=start, end=end))
+        return Response(
+            _with_archived_days(
+                start, end, lambda: selectors.volatility_series(underlying=underlying, start=start, end=end)
+            )
+        )

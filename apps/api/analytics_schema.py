@@ -183,12 +183,20 @@ class _HistoryPoint(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
 
 
+ARCHIVED_DAYS_HELP = (
+    "IST days of the range that are archived (their minutes are in Parquet, not in the database; "
+    "restore_partitions brings them back): no point of theirs is in the answer because they were archived, "
+    "not because nothing was collected."
+)
+
+
 class HistorySerializer(serializers.Serializer):
     symbol = serializers.CharField()
     field = serializers.CharField()
     expiry = serializers.DateField(allow_null=True)
     bucket = serializers.CharField(allow_null=True)
     points = _HistoryPoint(many=True)
+    archived_days = serializers.ListField(child=serializers.DateField(), help_text=ARCHIVED_DAYS_HELP)
 
 
 class _RankBlock(serializers.Serializer):
@@ -269,3 +277,4 @@ class VolatilitySerializer(serializers.Serializer):
     symbol = serializers.CharField()
     our_vix_label = serializers.CharField()
     points = _VolatilityPoint(many=True)
+    archived_days = serializers.ListField(child=serializers.DateField(), help_text=ARCHIVED_DAYS_HELP)

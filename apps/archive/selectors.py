@@ -27,3 +27,9 @@ def archived_day_check(day: date) -> None:
             f"{day.isoformat()} is archived (on {archived_at:%Y-%m-%d} UTC): its minutes are in Parquet, not in "
             f"the database; restore with: python manage.py restore_partitions --date {day.isoformat()}"
         )
+
+
+def archived_days_between(*, first: date, last: date) -> list[date]:
+    """The days from ``first`` to ``last`` (both included) that are archived and not restored, oldest first."""
+    rows = ArchivedDay.objects.filter(restored_at__isnull=True, day__gte=first, day__lte=last)
+    return sorted(rows.values_list("day", flat=True))

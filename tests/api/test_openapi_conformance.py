@@ -136,6 +136,7 @@ CASES: list[Case] = [
     *_analytics("volatility", {"from": PAST_SESSIONS[0].isoformat(), "to": DAY}, {"from": DAY, "to": "2026-01-01"}, {}),
     # The bhavcopy's close: our VIX is a number there (the simulated ATM +/- 2 minutes above carry a reason).
     Case("GET", ANALYTICS + "volatility", 200, {"from": "2026-03-27", "to": "2026-03-27T23:59"}),
+    Case("GET", ANALYTICS + "history", 410, {"field": "pcr_oi", "from": ARCHIVED_DAY, "to": ARCHIVED_DAY}),
     Case("GET", "/api/v1/participants", 200),
     Case("GET", "/api/v1/participants", 200, {"date": "2026-07-28"}),
     Case("GET", "/api/v1/participants", 200, {"kind": "volume"}),

@@ -15,8 +15,10 @@ from apps.analytics.selectors.daily import (
     DayWindow,
     daily_last,
     day_windows,
-    expiry_span,
+    expiry_spans,
+    latest_minute,
     recent_expiries,
+    window_clock_rows,
     window_rows,
 )
 from apps.analytics.selectors.resolve import (
@@ -165,14 +167,8 @@ def iv_rank(*, underlying: Underlying | str, at: datetime | None = None, session
     if sessions < 2:
         raise ApplicationError(f"'sessions' must be at least 2, got {sessions}.")
     latest = [
-        VolatilitySnapshot.objects.filter(underlying=found)
-        .order_by("-minute")
-        .values_list("minute", flat=True)
-        .first(),
-        UnderlyingQuote.objects.filter(underlying=found, vix__isnull=False)
-        .order_by("-minute")
-        .values_list("minute", flat=True)
-        .first(),
+        latest_minute(model=VolatilitySnapshot, underlying_id=found.id),
+        latest_minute(model=UnderlyingQuote, underlying_id=found.id, not_null="vix"),
     ]
     known = [m for m in latest if m is not None]
     end = at or (max(known) if known else None)
@@ -274,8 +270,8 @@ def _day_series_ist(
         lo, hi = ist_day_bounds(day)
         windows.append(DayWindow(day=day, lo=lo, hi=min(hi, until + timedelta(microseconds=1)), expiry=expiry))
     out: dict[date, dict[str, float | None]] = {}
-    for day, minute, (straddle,) in window_rows(underlying_id=found.id, windows=windows, fields=("straddle",)):
-        out.setdefault(day, {})[to_ist(minute).strftime("%H:%M")] = straddle
+    for day, clock, (straddle,) in window_clock_rows(underlying_id=found.id, windows=windows, fields=("straddle",)):
+        out.setdefault(day, {})[clock] = straddle
     return out
 
 
@@ -315,23 +311,18 @@ def expiry_comparison(
         underlying=found, minute=end, bucket=bucket or ("this_week" if found.has_weeklies else "this_month")
     )
     recent = recent_expiries(underlying_id=found.id, up_to=current, end=end, count=expiries)
-    out = []
-    for exp in recent:
-        span = expiry_span(underlying_id=found.id, expiry=exp, end=end)
-        windows = [replace(w, expiry=exp) for w in day_windows(*span)] if span else []
-        closes = daily_last(
-            model=ChainSnapshot, underlying_id=found.id, windows=windows, fields=(field,), by_expiry=True
-        )
-        out.append(
-            ComparisonExpiry(
-                expiry=iso(exp),
-                points=[
-                    ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=values[0])
-                    for day, _, values in closes
-                ],
-            )
-        )
-    return ExpiryComparison(symbol=found.symbol, field=field, expiries=out)
+    spans = expiry_spans(underlying_id=found.id, expiries=recent, end=end)
+    # Every expiry's days in one read: each close carries its expiry.
+    windows = [replace(w, expiry=exp) for exp, span in spans.items() for w in day_windows(*span)]
+    closes = daily_last(
+        model=ChainSnapshot, underlying_id=found.id, windows=windows, fields=("expiry", field), by_expiry=True
+    )
+    points: dict[date, list[ComparisonPoint]] = {exp: [] for exp in recent}
+    for day, _, (exp, value) in closes:
+        points[exp].append(ComparisonPoint(days_to_expiry=(exp - day).days, date=iso(day), value=value))
+    return ExpiryComparison(
+        symbol=found.symbol, field=field, expiries=[ComparisonExpiry(expiry=iso(e), points=points[e]) for e in recent]
+    )
 
 
 CorrelationPoint = TypedDict(
@@ -353,10 +344,7 @@ def vix_correlation(
     found = underlying_resolve(underlying)
     if window < 3:
         raise ApplicationError(f"'window' must be at least 3 sessions, got {window}.")
-    quotes = UnderlyingQuote.objects.filter(underlying=found, vix__isnull=False)
-    if at is not None:
-        quotes = quotes.filter(minute__lte=at)
-    end = quotes.order_by("-minute").values_list("minute", flat=True).first()
+    end = latest_minute(model=UnderlyingQuote, underlying_id=found.id, at=at, not_null="vix")
     if end is None:
         raise NotFoundError(f"No India VIX history stored with {found.symbol}.")
     start = end - timedelta(days=int((sessions + window) * 7 / 5) + 30)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, overload
 
 from apps.analytics.models import ChainSnapshot
-from apps.analytics.selectors.daily import expiries_by_day
+from apps.analytics.selectors.daily import expiries_by_day, latest_minute
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.buckets import assign_buckets, bucket_of
 from apps.market.choices import ExpiryBucket
@@ -49,10 +49,7 @@ def minute_resolve(*, underlying: Underlying, at: datetime | None) -> datetime:
     """The latest analysed minute at or before ``at`` (default: the latest)."""
     if at is not None and at.tzinfo is None:
         raise ApplicationError(f"'at' must carry a time zone, got {at.isoformat()}.")
-    snapshots = ChainSnapshot.objects.filter(underlying=underlying)
-    if at is not None:
-        snapshots = snapshots.filter(minute__lte=at)
-    minute = snapshots.order_by("-minute").values_list("minute", flat=True).first()
+    minute = latest_minute(model=ChainSnapshot, underlying_id=underlying.id, at=at)
     if minute is None:
         when = f" at or before {iso(at)}" if at is not None else ""
         raise NotFoundError(f"No analytics for {underlying.symbol}{when}.")

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.analytics.services.daily_closes import daily_closes_forget
 from apps.archive.models import ArchivedDay
 from apps.archive.services.partitions import DAY_TABLES
 from apps.core import partitions
@@ -188,6 +189,7 @@ def day_archive(*, day: date, today: date) -> DayResult:
     with transaction.atomic(), connection.cursor() as cursor:
         for table in tables:
             partitions.partition_detach_drop(cursor, table, day)
+        daily_closes_forget(day=day)  # no trigger sees a partition dropped
         ArchivedDay.objects.update_or_create(
             day=day,
             defaults={
