@@ -15,7 +15,7 @@ if _worker.startswith("gw"):
     _redis_url = f"{_base}/{int(_db or 0) - int(_worker[2:])}"
 os.environ["REDIS_URL"] = _redis_url
 
-from optrading.settings.base import *  # noqa: F403
+from optrading.settings.base import *  # noqa: E402, F403
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Django's PostgreSQL backend with a transactional test's flush by DELETE instead of TRUNCATE (1-3 s each here):
