@@ -131,6 +131,8 @@ class FastGetMixin:
 
     def _fast_user(self, request: HttpRequest) -> Any:
         """The user DRF would authenticate, when the fast path can tell it; None: let DRF decide."""
+        if getattr(request, "_force_auth_user", None) is not None:
+            return None  # DRF's test client forced a user (force_authenticate): DRF's Request applies it
         classes = list(self.authentication_classes)  # type: ignore[attr-defined]
         if not classes:
             return AnonymousUser()
