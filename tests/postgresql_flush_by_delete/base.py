@@ -20,11 +20,15 @@ class DatabaseOperations(operations.DatabaseOperations):
             return super().sql_flush(style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
         # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED and flush runs in one transaction, so the
         # order of the deletes does not matter; deleting from a partitioned table deletes from its partitions.
-        return ["SET CONSTRAINTS ALL DEFERRED"] + [
+        # Unlike TRUNCATE, DELETE fires triggers: the daily-close rollups' triggers (analytics 0007) write a
+        # day's close again from the rows not yet deleted, so every table is emptied twice; the second pass finds
+        # only what the triggers wrote in the first and writes nothing itself.
+        deletes = [
             f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
             for table in tables
             if table not in KEPT
         ]
+        return ["SET CONSTRAINTS ALL DEFERRED", *deletes, *deletes]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

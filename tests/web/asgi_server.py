@@ -33,7 +33,7 @@ def asgi_server(*, startup_timeout: float = 30.0) -> Iterator[str]:
     env = child_process_env(PYTHONUNBUFFERED="1")
     command = [sys.executable, "-m", "uvicorn", "optrading.asgi:application", "--host", "127.0.0.1"]
     process = subprocess.Popen(
-        [*command, "--port", str(port), "--log-level", "warning"],
+        [*command, "--port", str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "2"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
