@@ -94,7 +94,14 @@ class Command(BaseCommand):
             watchdog_thread.start()
 
         server = uvicorn.Server(
-            uvicorn.Config("optrading.asgi:application", host=host, port=port, lifespan="off", log_level="info")
+            uvicorn.Config(
+                "optrading.asgi:application",
+                host=host,
+                port=port,
+                lifespan="off",
+                log_level="info",
+                timeout_graceful_shutdown=5,  # open websockets (pages) are closed after 5 s; they reconnect
+            )
         )
         # The MCP server is its own process in both modes (it runs its own event loop and HTTP server).
         mcp = subprocess.Popen(mcp_command(host=host)) if settings.OPTRADING_MCP else None
@@ -254,7 +261,12 @@ def process_commands(*, host: str, port: int, ws_port: int, worker: bool, ticker
             "--worker-class",
             "sync",
         ],
-        "ws": [python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(ws_port)],
+        # Websockets stay open as long as a page does: a stop closes them after 5 s (the pages reconnect) rather
+        # than waiting for every browser to leave.
+        "ws": [
+            *(python, "-m", "uvicorn", "optrading.asgi:application", "--host", host, "--port", str(ws_port)),
+            *("--timeout-graceful-shutdown", "5"),
+        ],
     }
     if worker:
         commands["worker"] = [
