@@ -32,8 +32,6 @@ KEY_PREFIX = "opt_"
 PREFIX_LENGTH = 12
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """``last_used_at`` is written at most once a minute per token, not on every request."""
-TOKEN_CACHE_SECONDS = 5.0
-"""Default of ``OPTRADING_API_TOKEN_CACHE_SECONDS``: how long a process trusts a token it found."""
 TOKEN_CACHE_MAX = 10_000
 
 
@@ -110,7 +108,7 @@ _cache = _TokenCache()
 
 
 def _cache_seconds() -> float:
-    return float(getattr(settings, "OPTRADING_API_TOKEN_CACHE_SECONDS", TOKEN_CACHE_SECONDS))
+    return float(settings.OPTRADING_API_TOKEN_CACHE_SECONDS)
 
 
 def api_token_for_key_cached(key: str) -> ApiToken | None:

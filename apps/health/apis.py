@@ -46,12 +46,9 @@ class HealthSerializer(serializers.Serializer):
     heartbeats = HealthHeartbeatSerializer(many=True)
 
 
-HEALTH_CACHE_SECONDS = 2.0
-"""Default of ``OPTRADING_HEALTH_CACHE_SECONDS``: how long each web process reuses a health answer."""
-
-
 def _cache_seconds() -> float:
-    return float(getattr(settings, "OPTRADING_HEALTH_CACHE_SECONDS", HEALTH_CACHE_SECONDS))
+    """``OPTRADING_HEALTH_CACHE_SECONDS``: how long each web process reuses a health answer."""
+    return float(settings.OPTRADING_HEALTH_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
