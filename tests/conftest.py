@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
 import pytest
@@ -44,3 +45,13 @@ def _clean_redis() -> None:
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     process_caches_clear()
+
+
+@pytest.fixture
+async def communicators_disconnected() -> AsyncIterator[None]:
+    """Every websocket communicator the test made is disconnected before its event loop closes (see
+    ``tests/live/communicator.py``: a consumer left running could hang the loop's closing cancellation)."""
+    from tests.live.communicator import communicators_disconnect
+
+    yield
+    await communicators_disconnect()

@@ -246,6 +246,7 @@ def test_a_user_cannot_read_edit_or_delete_another_users_alert_rule_or_webhook(m
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("communicators_disconnected")
 @pytest.mark.parametrize("path", sorted(WEBSOCKETS))
 async def test_websockets_close_anonymous_connections_with_4401(path: str) -> None:
     communicator = WebsocketCommunicator(
