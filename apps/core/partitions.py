@@ -113,6 +113,23 @@ def partition_create(cursor: Any, table: str, day: date, *, fillfactor: int | No
     return True
 
 
+def default_days(cursor: Any, table: str, *, before: date | None = None) -> list[date]:
+    """The IST days with rows in ``table``'s default partition (minutes written before their day's partition
+    existed), oldest first; only days before ``before`` when given."""
+    default = f"{table}_default"
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [default])
+    if not cursor.fetchone()[0]:
+        return []
+    where, params = "", []
+    if before is not None:
+        where, params = "WHERE minute < %s", [day_bounds(before)[0]]
+    cursor.execute(
+        f"SELECT DISTINCT (minute AT TIME ZONE 'Asia/Kolkata')::date FROM {_q(default)} {where} ORDER BY 1",  # noqa: S608
+        params,
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def partition_detach_drop(cursor: Any, table: str, day: date) -> None:
     name = partition_name(table, day)
     # Deferred foreign-key checks of rows written earlier in this transaction must run before the drop.

@@ -156,3 +156,30 @@ def test_the_api_says_a_minute_of_an_archived_day_is_archived_not_missing(archiv
         api.get("/api/v1/option-chain/NIFTY", {"at": datetime(2026, 1, 20, 4, 0, tzinfo=UTC).isoformat()}).status_code
         == 200
     )
+
+
+def test_a_day_whose_rows_wait_in_the_default_partition_is_archived_and_restored_whole(archive_dir) -> None:
+    """Minutes written before beat made their day's partition land in the default partition; archiving the day
+    moves them into a partition of their own first, so none is left behind."""
+    quote = OptionQuoteFactory()  # no partition of the 19th: the default partition takes it
+    OptionQuoteFactory(strike=23050.0, minute=MINUTE + timedelta(minutes=5))
+    UnderlyingQuoteFactory(underlying=quote.underlying)
+    assert not _exists("marketdata_optionquote_p20260119")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM marketdata_optionquote_default")
+        assert cursor.fetchone()[0] == 2
+    before = {table: _rows(table) for table in TABLES}
+
+    call_command("archive_partitions", "--before", "2026-01-20")
+
+    manifest = json.loads((archive_dir / "2026-01-19" / "manifest.json").read_text())
+    assert {table: info["rows"] for table, info in manifest["tables"].items()} == {
+        "marketdata_optionquote": 2,
+        "marketdata_underlyingquote": 1,
+    }
+    assert all(_rows(table) == [] for table in TABLES)
+    call_command("restore_partitions", "--date", "2026-01-19")
+    assert {table: _rows(table) for table in TABLES} == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM marketdata_optionquote_default")
+        assert cursor.fetchone()[0] == 0  # restored into the day's own partition

@@ -140,6 +140,15 @@ def _existing_partitions(day: date) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _default_rows_settle(day: date) -> None:
+    """Move ``day``'s rows waiting in a default partition (written before beat made the day's partition) into a
+    partition of their own, in one transaction, so that archiving the day takes them too."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for spec in DAY_TABLES:
+            if partitions.is_partitioned(cursor, spec.table) and day in partitions.default_days(cursor, spec.table):
+                partitions.partition_create(cursor, spec.table, day, fillfactor=spec.fillfactor)
+
+
 def day_archive(*, day: date, today: date) -> DayResult:
     """Write ``day``'s partitions to Parquet, verify them, then detach and drop them."""
     _require_postgresql()
@@ -151,6 +160,7 @@ def day_archive(*, day: date, today: date) -> DayResult:
             f"{day} was already archived on {held.archived_at:%Y-%m-%d %H:%M} UTC (to {held.directory}); "
             f"restore it first with: python manage.py restore_partitions --date {day}"
         )
+    _default_rows_settle(day)
     if not _existing_partitions(day):
         raise ApplicationError(f"{day} has no partition in the database: nothing to archive.")
     directory = archive_dir() / day.isoformat()
@@ -244,10 +254,14 @@ def day_restore(*, day: date) -> DayResult:
 
 
 def days_partitioned_before(before: date) -> list[date]:
-    """Days before ``before`` that have a partition of any minute table, oldest first."""
+    """Days before ``before`` that have a partition of any minute table, or rows waiting in a default one,
+    oldest first."""
     _require_postgresql()
     days: set[date] = set()
     with connection.cursor() as cursor:
         for spec in DAY_TABLES:
+            if not partitions.is_partitioned(cursor, spec.table):
+                continue
             days |= {p.day for p in partitions.partitions_list(cursor, spec.table) if p.day < before}
+            days |= set(partitions.default_days(cursor, spec.table, before=before))
     return sorted(days)
