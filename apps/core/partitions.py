@@ -79,20 +79,11 @@ def partition_create(cursor: Any, table: str, day: date, *, fillfactor: int | No
     """Create ``table``'s partition of ``day`` unless it exists; rows of that day waiting in the default
     partition move into it. Returns whether it was created."""
     name = partition_name(table, day)
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-    if cursor.fetchone()[0]:
+    if _exists(cursor, name):
         return False
     start, end = day_bounds(day)
     default = f"{table}_default"
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [default])
-    waiting = False
-    if cursor.fetchone()[0]:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {_q(default)} WHERE minute >= %s AND minute < %s)",  # noqa: S608
-            [start, end],
-        )
-        waiting = bool(cursor.fetchone()[0])
-    if not waiting:
+    if not default_holds(cursor, table, day):
         cursor.execute(
             f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} FOR VALUES FROM (%s) TO (%s){_storage(fillfactor)}",
             [start.isoformat(), end.isoformat()],
@@ -113,21 +104,27 @@ def partition_create(cursor: Any, table: str, day: date, *, fillfactor: int | No
     return True
 
 
-def default_days(cursor: Any, table: str, *, before: date | None = None) -> list[date]:
-    """The IST days with rows in ``table``'s default partition (minutes written before their day's partition
-    existed), oldest first; only days before ``before`` when given."""
+def _exists(cursor: Any, relation: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [relation])
+    return bool(cursor.fetchone()[0])
+
+
+def default_holds(cursor: Any, table: str, day: date) -> bool:
+    """Whether rows of ``day`` wait in ``table``'s default partition (written before the day's partition was)."""
     default = f"{table}_default"
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [default])
-    if not cursor.fetchone()[0]:
-        return []
-    where, params = "", []
-    if before is not None:
-        where, params = "WHERE minute < %s", [day_bounds(before)[0]]
+    if not _exists(cursor, default):
+        return False
     cursor.execute(
-        f"SELECT DISTINCT (minute AT TIME ZONE 'Asia/Kolkata')::date FROM {_q(default)} {where} ORDER BY 1",  # noqa: S608
-        params,
+        f"SELECT EXISTS (SELECT 1 FROM {_q(default)} WHERE minute >= %s AND minute < %s)",  # noqa: S608
+        list(day_bounds(day)),
     )
-    return [row[0] for row in cursor.fetchall()]
+    return bool(cursor.fetchone()[0])
+
+
+def default_days(cursor: Any, table: str, *, before: date) -> list[date]:
+    """The IST days before ``before`` with rows waiting in ``table``'s default partition, oldest first."""
+    default = f"{table}_default"
+    return _days_in(cursor, default, before=before) if _exists(cursor, default) else []
 
 
 def partition_detach_drop(cursor: Any, table: str, day: date) -> None:
@@ -138,9 +135,12 @@ def partition_detach_drop(cursor: Any, table: str, day: date) -> None:
     cursor.execute(f"DROP TABLE {_q(name)}")
 
 
-def _days_in(cursor: Any, table: str) -> list[date]:
+def _days_in(cursor: Any, table: str, *, before: date | None = None) -> list[date]:
+    """The IST days ``table`` holds rows of (before ``before`` when given), oldest first."""
+    where, params = ("WHERE minute < %s", [day_bounds(before)[0]]) if before is not None else ("", [])
     cursor.execute(
-        f"SELECT DISTINCT (minute AT TIME ZONE 'Asia/Kolkata')::date FROM {_q(table)} ORDER BY 1"  # noqa: S608
+        f"SELECT DISTINCT (minute AT TIME ZONE 'Asia/Kolkata')::date FROM {_q(table)} {where} ORDER BY 1",  # noqa: S608
+        params,
     )
     return [row[0] for row in cursor.fetchall()]
 

@@ -4,11 +4,12 @@
 kiteconnect pins autobahn 19.11.2, so daphne is not installed. The communicator itself needs only asgiref:
 load the package without its ``__init__`` and import the real class from its module.
 
-Every communicator a test makes is disconnected when the test ends (``communicators_disconnect``, an autouse
-fixture in ``tests/conftest.py``). A consumer left running (a test that reads a refusal and stops there) was
-otherwise cancelled with everything else when pytest-asyncio closed the test's event loop, and that
-cancellation, in the middle of channels_redis's blocking receive, at times never finished: the worker hung until
-CI's time ran out. A disconnect ends the consumer the way a browser does, through its own ``disconnect``.
+Every communicator a test makes is disconnected when the test ends (``communicators_disconnect``, through the
+``communicators_disconnected`` fixture of ``tests/conftest.py``, autouse under ``tests/live/``). A consumer left
+running (a test that reads a refusal and stops there) was otherwise cancelled with everything else when
+pytest-asyncio closed the test's event loop, and that cancellation, in the middle of channels_redis's blocking
+receive, at times never finished: the worker hung until CI's time ran out. A disconnect ends the consumer the way a
+browser does, through its own ``disconnect``.
 """
 
 from __future__ import annotations

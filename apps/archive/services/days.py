@@ -145,7 +145,7 @@ def _default_rows_settle(day: date) -> None:
     partition of their own, in one transaction, so that archiving the day takes them too."""
     with transaction.atomic(), connection.cursor() as cursor:
         for spec in DAY_TABLES:
-            if partitions.is_partitioned(cursor, spec.table) and day in partitions.default_days(cursor, spec.table):
+            if partitions.is_partitioned(cursor, spec.table) and partitions.default_holds(cursor, spec.table, day):
                 partitions.partition_create(cursor, spec.table, day, fillfactor=spec.fillfactor)
 
 
