@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -199,14 +200,31 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+_KEEPALIVE = {socket.TCP_KEEPIDLE: 10, socket.TCP_KEEPINTVL: 5, socket.TCP_KEEPCNT: 3}
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, as long as channels_redis's blocking receive
-            # (BZPOPMIN, 5 s) waits: under load the socket timeout fired first and killed the consumer
-            # (redis TimeoutError), dropping the client; docs/benchmarks.md (websockets).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 500, "expiry": 30},
+            # No socket timeout on the layer's connections. redis-py 8 reads with a 5 s one by default, as long as
+            # channels_redis's blocking receive (BZPOPMIN, 5 s) waits: under load it fired first and killed the
+            # consumer (docs/benchmarks.md, websockets). And with any socket timeout redis-py sends each command
+            # through asyncio.wait_for, which on Python 3.11 loses a cancellation arriving as the send completes
+            # (CPython gh-86296): a departed client's receive then never stopped and its consumer never ended
+            # (tests/live/test_disconnect.py). BZPOPMIN returns every 5 s from the server side anyway; a dead peer
+            # is found by TCP keepalive (idle 10 s, then 3 probes 5 s apart) instead of by a read timeout.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_keepalive": True,
+                        "socket_keepalive_options": _KEEPALIVE,
+                    }
+                ],
+                "capacity": 500,
+                "expiry": 30,
+            },
         }
     }
 else:
