@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from apps.core.staging import stage_create
 from apps.market.models import Instrument, Underlying
 from apps.market.rules import underlying_specs
 
@@ -66,6 +67,83 @@ def instruments_upsert(
     if not rows:
         return result
     names = sorted({name for row in rows for name in row} - {"exchange", "tradingsymbol"})
+    compared = [name for name in names if name not in keep and name != "synced_at"]
+    update_fields = [name for name in names if name not in keep]
+    if now is not None and "synced_at" not in update_fields:
+        update_fields.append("synced_at")
+    if connection.vendor == "postgresql":
+        _upsert_staged(result, rows=rows, names=names, compared=compared, update_fields=update_fields, now=now)
+    else:
+        _upsert_orm(result, rows=rows, names=names, compared=compared, keep=keep, update_fields=update_fields, now=now)
+    return result
+
+
+def _upsert_staged(
+    result: InstrumentUpsert,
+    *,
+    rows: Sequence[Mapping[str, Any]],
+    names: list[str],
+    compared: list[str],
+    update_fields: list[str],
+    now: datetime | None,
+) -> None:
+    """PostgreSQL: every row by one COPY into a stage; the stored values of the keys it holds by one join; then
+    one ``INSERT ... ON CONFLICT DO UPDATE`` that rewrites only rows whose compared values differ, ``RETURNING``
+    the ids it wrote (a text COPY: PostgreSQL itself casts each value to its column's type)."""
+    fields = [field for field in Instrument._meta.concrete_fields if not field.primary_key]
+    attnames = [field.attname for field in fields]
+    defaults = {field.attname: field.get_default() for field in fields}
+    if now is not None:
+        defaults["synced_at"] = now
+    quote = connection.ops.quote_name
+    table = quote(Instrument._meta.db_table)
+    names_stored = [str(field.column) for field in fields]
+    columns = ", ".join(quote(column) for column in names_stored)
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage = stage_create(cursor, table=Instrument._meta.db_table, columns=names_stored)
+        with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = {**defaults, **row}
+                copy.write_row([values[name] for name in attnames])
+        stored = ", ".join(f"i.{quote(name)}" for name in names)
+        cursor.execute(
+            f"SELECT i.id, i.exchange, i.tradingsymbol, {stored} FROM {table} i "  # noqa: S608 - model identifiers
+            f"JOIN {stage} s ON s.exchange = i.exchange AND s.tradingsymbol = i.tradingsymbol"
+        )
+        for pk, exchange, symbol, *values in cursor.fetchall():
+            result.before[(exchange, symbol)] = {"pk": pk, "exchange": exchange, "tradingsymbol": symbol} | dict(
+                zip(names, values, strict=True)
+            )
+        changes = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in update_fields)
+        differ = " OR ".join(f"{table}.{quote(name)} IS DISTINCT FROM EXCLUDED.{quote(name)}" for name in compared)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608 - model identifiers
+            f"ON CONFLICT (exchange, tradingsymbol) DO UPDATE SET {changes} WHERE {differ or 'false'} "
+            "RETURNING id, exchange, tradingsymbol"
+        )
+        written = {(exchange, symbol): pk for pk, exchange, symbol in cursor.fetchall()}
+        cursor.execute(f"TRUNCATE {stage}")
+    for row in rows:
+        key = (row["exchange"], row["tradingsymbol"])
+        if key not in written:
+            result.unchanged.append(key)
+        else:
+            (result.changed if key in result.before else result.created).append(key)
+    result.ids.update({key: values["pk"] for key, values in result.before.items()})
+    result.ids.update(written)
+
+
+def _upsert_orm(
+    result: InstrumentUpsert,
+    *,
+    rows: Sequence[Mapping[str, Any]],
+    names: list[str],
+    compared: list[str],
+    keep: Collection[str],
+    update_fields: list[str],
+    now: datetime | None,
+) -> None:
+    """The embedded SQLite: the stored values read in batches, unchanged rows skipped, the rest bulk-upserted."""
     by_exchange: dict[str, list[str]] = {}
     for row in rows:
         by_exchange.setdefault(row["exchange"], []).append(row["tradingsymbol"])
@@ -76,7 +154,6 @@ def instruments_upsert(
             )
             for values in stored.values("pk", "exchange", "tradingsymbol", *names):
                 result.before[(values["exchange"], values["tradingsymbol"])] = values
-    compared = [name for name in names if name not in keep and name != "synced_at"]
     to_write: list[Instrument] = []
     for row in rows:
         key = (row["exchange"], row["tradingsymbol"])
@@ -89,15 +166,12 @@ def instruments_upsert(
         if now is not None:
             values.setdefault("synced_at", now)
         to_write.append(Instrument(**values))
-    update_fields = [name.removesuffix("_id") for name in names if name not in keep]
-    if now is not None and "synced_at" not in update_fields:
-        update_fields.append("synced_at")
     for start in range(0, len(to_write), UPSERT_BATCH):
         Instrument.objects.bulk_create(
             to_write[start : start + UPSERT_BATCH],
             update_conflicts=True,
             unique_fields=["exchange", "tradingsymbol"],
-            update_fields=update_fields,
+            update_fields=[name.removesuffix("_id") for name in update_fields],
         )
     written = [key for key in (*result.created, *result.changed)]
     for exchange in {key[0] for key in written}:
@@ -108,4 +182,3 @@ def instruments_upsert(
             )
             result.ids.update({(exchange, symbol): pk for symbol, pk in found.values_list("tradingsymbol", "pk")})
     result.ids.update({key: values["pk"] for key, values in result.before.items() if key not in result.ids})
-    return result

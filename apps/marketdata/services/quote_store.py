@@ -33,6 +33,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from psycopg.types.json import Jsonb
 
+from apps.core.staging import stage_create
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
 
 Row: TypeAlias = Mapping[str, Any]
@@ -95,17 +96,13 @@ def _copy_insert(model: type[models.Model], rows: Sequence[Any], *, conflict: tu
     fields = [field for field, _ in columns]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    stage = quote(f"_stage_{model._meta.db_table}")
     names = ", ".join(quote(column) for _, column in columns)
     target = ", ".join(quote(name) for name in conflict)
     # The staging rows live until the end of the transaction: one is needed even when the caller has none.
     # The stage is empty on entry: each call empties it before returning, and a call that fails rolls back to
     # its savepoint, rows and all.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608 - model identifiers
-            f"SELECT {names} FROM {table} WITH NO DATA"
-        )
+        stage = stage_create(cursor, table=model._meta.db_table, columns=[column for _, column in columns])
         types = column_types(cursor, model._meta.db_table, [column for _, column in columns])
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
