@@ -75,23 +75,30 @@ def minutes(settings: Any) -> list[datetime]:
     return collected
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """One ASGI server for the module (it took about 2 s to start, a test), reading each test's own data."""
+    with asgi_server() as base:
+        yield base
+
+
 @pytest.fixture
-def page(minutes: list[datetime]) -> Iterator[Any]:
+def page(minutes: list[datetime], server: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium (never a downloaded one)"
-    with asgi_server() as base, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             tab = browser.new_page(viewport={"width": 1280, "height": 900})
             tab.errors = []
             tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-            tab.base = base
-            tab.goto(f"{base}/accounts/login/")
+            tab.base = server
+            tab.goto(f"{server}/accounts/login/")
             tab.fill("input[name=username]", "trader")
             tab.fill("input[name=password]", PASSWORD)
             tab.click("button[type=submit]")
-            tab.wait_for_url(f"{base}/")
+            tab.wait_for_url(f"{server}/")
             yield tab
             assert tab.errors == []
         finally:
