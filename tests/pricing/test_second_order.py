@@ -22,7 +22,11 @@ def test_they_equal_central_differences_of_the_first_order_greeks(
     f: float, m: float, t: float, r: float, sigma: float, call: bool
 ) -> None:
     k = f * math.exp(m)
-    assume(float(black76_price(f, k, t, r, sigma, call)) > 1e-4 * f)  # the tails are rounding noise
+    # Options with time value only: deep in the money the price is all intrinsic, the greeks are ~1e-287 and the
+    # finite differences of functions like e^(-d^2/2) with d ~ 40 carry truncation errors above 1e-5 (the tails
+    # are rounding noise, as for the implied-vol accuracy, which is promised where there is time value).
+    intrinsic = math.exp(-r * t) * max((f - k) if call else (k - f), 0.0)
+    assume(float(black76_price(f, k, t, r, sigma, call)) - intrinsic > 1e-4 * f)
 
     def greek(name: str, **change: float) -> float:
         args = {"forward": f, "t": t, "sigma": sigma} | change
