@@ -34,6 +34,12 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"Redis is not reachable at {where} (TEST_REDIS_URL); {REDIS_HINT}", returncode=3)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, then the browser tests, each group in its usual order: under xdist a 27 s test that
+    starts last leaves the other worker idle until it ends (the suite's tail was the runplatform smoke test)."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is None))
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis() -> None:
     """Each test starts with the test Redis database empty (rate-limit buckets, channel layer, cached API replies)

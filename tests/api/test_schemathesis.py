@@ -83,6 +83,7 @@ def wsgi_app() -> Any:
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow  # about 20 s: every operation, 25 examples each
 def test_no_operation_answers_5xx_or_off_schema_for_generated_input(market_day, staff, wsgi_app) -> None:
     _heartbeats()
     schema = schemathesis.openapi.from_dict(_closed(_document()))

@@ -64,6 +64,9 @@ def platform(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[
         OPTRADING_WATCHDOG_SECONDS="2",
         OPTRADING_BROKER="simulated",
         OPTRADING_SIM_HISTORY_SESSIONS="0",  # the first-run back-fill has its own test (test_history_backfill.py)
+        # One web worker, not the default four: each imports the whole project, and on two cores four of them
+        # booting beside the worker, beat, watchdog and ticker took seconds from every process's start.
+        OPTRADING_WEB_WORKERS="1",
     )
     if request.param == "redis":
         env["REDIS_URL"] = settings.REDIS_URL

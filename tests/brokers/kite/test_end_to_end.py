@@ -94,6 +94,7 @@ def test_it_collects_the_atm_chain_with_kites_numbers(synced: KiteBroker, kite_d
     assert all(n <= 500 for n in _quote_calls(kite_double))
 
 
+@pytest.mark.slow  # paced by Kite's 1 quote call a second
 def test_it_collects_the_full_chain_of_all_five_within_a_minute_of_quote_calls(
     synced: KiteBroker, kite_double: KiteDouble, now, settings
 ) -> None:

@@ -25,6 +25,7 @@ from tests.support import child_process_env
 ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.slow  # starts the ticker process
 @pytest.mark.django_db(transaction=True)
 def test_the_process_streams_the_collected_instruments_and_stops_cleanly_on_sigint(
     kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble, kite_ticker_double: KiteTickerDouble
