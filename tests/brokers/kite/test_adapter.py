@@ -9,6 +9,7 @@ import pytest
 from apps.brokers.base import PermanentBrokerError, SessionRequiredError, TransientBrokerError, get_broker
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.models import AuthEvent, AuthEventKind, BrokerSession, SessionStatus
+from apps.brokers.ratelimit import RedisTokenBucket
 from tests.kite_double import KiteDouble
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,18 @@ MINUTE = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 def _option_keys(double: KiteDouble, count: int, *, name: str = "NIFTY") -> list[str]:
     rows = [r for r in double.book.rows if r.underlying and r.underlying.name == name and r.strike]
     return [r.key for r in rows[:count]]
+
+
+@pytest.fixture
+def unpaced_kite_broker(kite_broker: KiteBroker, kite_double: KiteDouble, settings) -> KiteBroker:  # type: ignore[no-untyped-def]
+    """The adapter with Kite's pacing off on both sides (the double's 1 call/s and our shared bucket's), for the
+    tests of what a retry answers, not of how retries are spaced: pacing has tests of its own (the batching test
+    below, test_ratelimit.py, test_minute_pacing.py, test_end_to_end.py). Each paced retry cost a second."""
+    kite_double.rate_limit = False
+    kite_broker.rate_limiter = RedisTokenBucket.from_url(
+        settings.REDIS_URL, namespace="unpaced", rates={"quote": 1000.0, "historical": 1000.0, "other": 1000.0}
+    )
+    return kite_broker
 
 
 def test_it_is_the_registered_kite_broker(kite_settings) -> None:
@@ -124,20 +137,20 @@ def test_it_expires_the_session_when_kite_rejects_the_token(
 
 
 def test_it_retries_a_429_burst_and_then_succeeds(
-    kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
+    unpaced_kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
 ) -> None:
     kite_double.inject("rate_limit", times=2)
-    quotes = kite_broker.quote(["NSE:NIFTY 50"], minute=MINUTE)
+    quotes = unpaced_kite_broker.quote(["NSE:NIFTY 50"], minute=MINUTE)
     assert list(quotes) == ["NSE:NIFTY 50"]
     assert [r.status for r in kite_double.requests if r.path == "/quote"] == [429, 429, 200]
 
 
 def test_it_gives_up_on_a_429_storm_with_a_plain_suggestion(
-    kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
+    unpaced_kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
 ) -> None:
     kite_double.inject("rate_limit", times=100)
     with pytest.raises(TransientBrokerError) as caught:
-        kite_broker.quote(["NSE:NIFTY 50"], minute=MINUTE)
+        unpaced_kite_broker.quote(["NSE:NIFTY 50"], minute=MINUTE)
     assert caught.value.code == "kite_rate_limited"
     assert caught.value.suggestion == "Another program is using this API key, or the request rate is too high"
     assert "gave up after 4 tries" in str(caught.value)
@@ -145,20 +158,20 @@ def test_it_gives_up_on_a_429_storm_with_a_plain_suggestion(
 
 
 def test_it_retries_an_html_502_page(
-    kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
+    unpaced_kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
 ) -> None:
     kite_double.inject("html_502")
     kite_double.inject("unavailable")
-    assert "BSE:SENSEX" in kite_broker.quote(["BSE:SENSEX"], minute=MINUTE)
+    assert "BSE:SENSEX" in unpaced_kite_broker.quote(["BSE:SENSEX"], minute=MINUTE)
     assert [r.status for r in kite_double.requests if r.path == "/quote"] == [502, 503, 200]
 
 
 def test_it_reports_a_persistent_502_as_kite_having_problems(
-    kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
+    unpaced_kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
 ) -> None:
     kite_double.inject("html_502", times=10)
     with pytest.raises(TransientBrokerError) as caught:
-        kite_broker.quote(["BSE:SENSEX"], minute=MINUTE)
+        unpaced_kite_broker.quote(["BSE:SENSEX"], minute=MINUTE)
     assert caught.value.code == "kite_unavailable"
     assert caught.value.suggestion == "Kite is having problems; collection retries automatically"
     assert "text/html" in str(caught.value)
@@ -184,11 +197,11 @@ def test_it_does_not_retry_input_errors(
 
 
 def test_it_reports_an_unreachable_kite_as_a_network_error(
-    kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
+    unpaced_kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: KiteDouble
 ) -> None:
     kite_double.stop()  # nothing listens on the port any more
     with pytest.raises(TransientBrokerError) as caught:
-        kite_broker.quote(["NSE:NIFTY 50"], minute=MINUTE)
+        unpaced_kite_broker.quote(["NSE:NIFTY 50"], minute=MINUTE)
     assert caught.value.code == "kite_network"
     assert caught.value.suggestion == "Check the internet connection"
 
