@@ -35,3 +35,6 @@ OPTRADING_STRIKE_OFFSETS = "-2..2"
 # replay (apps/collection/services/replay.py) reads its source day through this alias while "default" points at
 # the database replayed into; in tests it mirrors the test database.
 DATABASES["replay_source"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+# WhiteNoise scanning the static files once per test process, not once per test Client (tests/static_once says
+# why); everything else about it is WhiteNoise's own.
+MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")] = "tests.static_once.WhiteNoiseScannedOnce"  # noqa: F405
