@@ -3,6 +3,8 @@ trigger-fed daily-close rollups included, and keeps only content types and permi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
@@ -48,7 +50,29 @@ def test_a_flush_leaves_every_table_empty_but_content_types_and_permissions() ->
     assert ContentType.objects.exists() and Permission.objects.exists()
 
 
-def test_a_flush_after_a_collected_and_analysed_minute_leaves_every_table_empty() -> None:
+@contextmanager
+def _as_role(role: str) -> Iterator[None]:
+    """The flush as the test database's owner (a superuser here: triggers off for the flush), or as a role that
+    may not turn triggers off (then the deletes fire them, and run twice)."""
+    if role == "superuser":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP ROLE IF EXISTS optrading_flush_tester")
+        cursor.execute("CREATE ROLE optrading_flush_tester NOSUPERUSER")
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO optrading_flush_tester")
+        cursor.execute("SET ROLE optrading_flush_tester")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            cursor.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM optrading_flush_tester")
+            cursor.execute("DROP ROLE optrading_flush_tester")
+
+
+@pytest.mark.parametrize("role", ["superuser", "not a superuser"])
+def test_a_flush_after_a_collected_and_analysed_minute_leaves_every_table_empty(role: str) -> None:
     broker = SimulatedBroker(seed=42, as_of=date(2026, 11, 30))
     underlyings_load()
     instruments_sync(broker=broker)
@@ -57,6 +81,9 @@ def test_a_flush_after_a_collected_and_analysed_minute_leaves_every_table_empty(
     before = _row_counts()
     assert before["analytics_chaindailyclose"] > 0 and before["analytics_underlyingdailyclose"] > 0
 
-    call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
+    with _as_role(role), connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone()[0] is (role == "superuser")
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
 
     assert {table: n for table, n in _row_counts().items() if n and table not in KEPT} == {}
