@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
@@ -46,10 +44,11 @@ ENDPOINTS = {
 }
 
 
-@pytest.fixture
-def schema(tmp_path: Path) -> dict:
-    """The schema as `manage.py spectacular` writes it; --fail-on-warn makes any warning an error."""
-    target = tmp_path / "schema.yaml"
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The schema as `manage.py spectacular` writes it; --fail-on-warn makes any warning an error. Generated once
+    for the module's tests (it reads no database, and each generation costs over a second)."""
+    target = tmp_path_factory.mktemp("schema") / "schema.yaml"
     call_command(
         "spectacular",
         "--validate",
