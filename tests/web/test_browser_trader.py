@@ -7,6 +7,7 @@ the browser: each is checked against the API's own answer to the same request). 
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -82,27 +83,51 @@ def server() -> Iterator[str]:
         yield base
 
 
-@pytest.fixture
-def page(minutes: list[datetime], server: str) -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module (starting playwright and a browser cost about 1.4 s a test); each test has a
+    context of its own, so no cookie, storage or page outlives it.
+
+    playwright's sync API keeps its event loop running in this thread while the browser lives, and Django refuses
+    ORM calls from a thread with a running loop (a guard meant for async code). The tests' ORM calls run in a
+    thread of their own (``_off_loop``), but pytest-django's flush after each test runs here: for the module's
+    life the guard is off (``DJANGO_ALLOW_ASYNC_UNSAFE``, Django's documented switch), and restored after."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium (never a downloaded one)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 900})
-            tab.errors = []
-            tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-            tab.base = server
-            tab.goto(f"{server}/accounts/login/")
-            tab.fill("input[name=username]", "trader")
-            tab.fill("input[name=password]", PASSWORD)
-            tab.click("button[type=submit]")
-            tab.wait_for_url(f"{server}/")
-            yield tab
-            assert tab.errors == []
-        finally:
-            browser.close()
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                yield launched
+            finally:
+                launched.close()
+    finally:
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture
+def page(minutes: list[datetime], server: str, browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = context.new_page()
+        tab.errors = []
+        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+        tab.base = server
+        tab.goto(f"{server}/accounts/login/")
+        tab.fill("input[name=username]", "trader")
+        tab.fill("input[name=password]", PASSWORD)
+        tab.click("button[type=submit]")
+        tab.wait_for_url(f"{server}/")
+        yield tab
+        assert tab.errors == []
+    finally:
+        context.close()
 
 
 def _slide(page: Any, index: int) -> None:
