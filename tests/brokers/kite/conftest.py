@@ -8,6 +8,7 @@ import pytest
 
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.models import BrokerSession
+from apps.brokers.ratelimit import RedisTokenBucket
 from apps.brokers.services import kite_session_create
 from tests.kite_double import KiteDouble, KiteTickerDouble
 
@@ -48,3 +49,16 @@ def kite_broker(kite_settings) -> KiteBroker:  # type: ignore[no-untyped-def]
 def kite_session(kite_settings, kite_double: KiteDouble, db) -> BrokerSession:  # type: ignore[no-untyped-def]
     """A logged-in session, as after a successful login through Kite's page."""
     return kite_session_create(request_token=kite_double.issue_request_token(), request_id="fixture")
+
+
+@pytest.fixture
+def unpaced_kite_broker(kite_broker: KiteBroker, kite_double: KiteDouble, settings) -> KiteBroker:  # type: ignore[no-untyped-def]
+    """The adapter with Kite's pacing off on both sides (the double's 1 call/s and our shared bucket's), for the
+    tests of what a retry answers, not of how retries are spaced: pacing has tests of its own (the batching test
+    of test_adapter.py, test_ratelimit.py, test_minute_pacing.py, the full-chain test of test_end_to_end.py).
+    Each paced retry cost a second."""
+    kite_double.rate_limit = False
+    kite_broker.rate_limiter = RedisTokenBucket.from_url(
+        settings.REDIS_URL, namespace="unpaced", rates={"quote": 1000.0, "historical": 1000.0, "other": 1000.0}
+    )
+    return kite_broker

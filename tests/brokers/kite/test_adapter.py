@@ -9,7 +9,6 @@ import pytest
 from apps.brokers.base import PermanentBrokerError, SessionRequiredError, TransientBrokerError, get_broker
 from apps.brokers.kite.adapter import KiteBroker
 from apps.brokers.models import AuthEvent, AuthEventKind, BrokerSession, SessionStatus
-from apps.brokers.ratelimit import RedisTokenBucket
 from tests.kite_double import KiteDouble
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +18,6 @@ MINUTE = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 def _option_keys(double: KiteDouble, count: int, *, name: str = "NIFTY") -> list[str]:
     rows = [r for r in double.book.rows if r.underlying and r.underlying.name == name and r.strike]
     return [r.key for r in rows[:count]]
-
-
-@pytest.fixture
-def unpaced_kite_broker(kite_broker: KiteBroker, kite_double: KiteDouble, settings) -> KiteBroker:  # type: ignore[no-untyped-def]
-    """The adapter with Kite's pacing off on both sides (the double's 1 call/s and our shared bucket's), for the
-    tests of what a retry answers, not of how retries are spaced: pacing has tests of its own (the batching test
-    below, test_ratelimit.py, test_minute_pacing.py, test_end_to_end.py). Each paced retry cost a second."""
-    kite_double.rate_limit = False
-    kite_broker.rate_limiter = RedisTokenBucket.from_url(
-        settings.REDIS_URL, namespace="unpaced", rates={"quote": 1000.0, "historical": 1000.0, "other": 1000.0}
-    )
-    return kite_broker
 
 
 def test_it_is_the_registered_kite_broker(kite_settings) -> None:

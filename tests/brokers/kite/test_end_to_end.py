@@ -38,6 +38,15 @@ def synced(kite_broker: KiteBroker, kite_session: BrokerSession, kite_double: Ki
     return kite_broker
 
 
+@pytest.fixture
+def synced_unpaced(unpaced_kite_broker: KiteBroker, kite_session: BrokerSession, now: datetime) -> KiteBroker:
+    """Synced, with Kite's pacing off (conftest's ``unpaced_kite_broker``): for the tests of what collection does
+    with a failing reply, where each paced retry cost a second."""
+    underlyings_load()
+    instruments_sync(broker=unpaced_kite_broker)
+    return unpaced_kite_broker
+
+
 def _quote_calls(double: KiteDouble) -> list[int]:
     return [len(r.query.get("i", [])) for r in double.requests if r.path == "/quote"]
 
@@ -122,16 +131,16 @@ def test_it_collects_the_full_chain_of_all_five_within_a_minute_of_quote_calls(
 
 
 def test_it_pauses_collection_when_the_token_dies_mid_run_and_keeps_earlier_rows(
-    synced: KiteBroker, kite_double: KiteDouble, kite_session: BrokerSession, now
+    synced_unpaced: KiteBroker, kite_double: KiteDouble, kite_session: BrokerSession, now
 ) -> None:
-    first = chain_collect(broker=synced, now=now)
+    first = chain_collect(broker=synced_unpaced, now=now)
     assert first.status == CollectionStatus.SUCCESS
     kept = OptionQuote.objects.count()
     assert kept > 0
 
     kite_double.set_time(now + timedelta(minutes=1))
     kite_double.inject("token_expired", after=1)  # the index/futures call passes, the option call is refused
-    second = chain_collect(broker=synced, now=now + timedelta(minutes=1))
+    second = chain_collect(broker=synced_unpaced, now=now + timedelta(minutes=1))
 
     assert second.status == CollectionStatus.FAILED
     assert "Incorrect `api_key` or `access_token`." in second.error
@@ -143,24 +152,26 @@ def test_it_pauses_collection_when_the_token_dies_mid_run_and_keeps_earlier_rows
     assert event.suggestion == "Log in again at /broker/kite/login"
 
     calls_before = len(kite_double.requests)
-    third = chain_collect(broker=synced, now=now + timedelta(minutes=2))
+    third = chain_collect(broker=synced_unpaced, now=now + timedelta(minutes=2))
     assert third.status == CollectionStatus.SKIPPED
     assert "log in again" in third.error.lower() or "No Kite session" in third.error
     assert len(kite_double.requests) == calls_before  # paused: Kite is not called until a new login
 
 
-def test_it_rides_out_a_429_burst(synced: KiteBroker, kite_double: KiteDouble, now) -> None:
+def test_it_rides_out_a_429_burst(synced_unpaced: KiteBroker, kite_double: KiteDouble, now) -> None:
     kite_double.inject("rate_limit", times=2, after=1)
-    run = chain_collect(broker=synced, now=now)
+    run = chain_collect(broker=synced_unpaced, now=now)
     assert run.status == CollectionStatus.SUCCESS, run.error
     statuses = [r.status for r in kite_double.requests if r.path == "/quote"]
     assert statuses == [200, 429, 429, 200]
     assert not ErrorEvent.objects.exists()
 
 
-def test_it_records_a_429_storm_and_writes_nothing_half_done(synced: KiteBroker, kite_double: KiteDouble, now) -> None:
+def test_it_records_a_429_storm_and_writes_nothing_half_done(
+    synced_unpaced: KiteBroker, kite_double: KiteDouble, now
+) -> None:
     kite_double.inject("rate_limit", times=100, after=1)
-    run = chain_collect(broker=synced, now=now)
+    run = chain_collect(broker=synced_unpaced, now=now)
 
     assert run.status == CollectionStatus.FAILED
     assert not OptionQuote.objects.exists()
@@ -170,9 +181,9 @@ def test_it_records_a_429_storm_and_writes_nothing_half_done(synced: KiteBroker,
     assert "gave up after 4 tries" in event.message
 
 
-def test_it_retries_an_html_502_during_collection(synced: KiteBroker, kite_double: KiteDouble, now) -> None:
+def test_it_retries_an_html_502_during_collection(synced_unpaced: KiteBroker, kite_double: KiteDouble, now) -> None:
     kite_double.inject("html_502", after=1)
-    run = chain_collect(broker=synced, now=now)
+    run = chain_collect(broker=synced_unpaced, now=now)
     assert run.status == CollectionStatus.SUCCESS, run.error
     assert [r.status for r in kite_double.requests if r.path == "/quote"] == [200, 502, 200]
 
