@@ -36,6 +36,7 @@ INSTRUMENT_COLUMNS = (
     "exchange",
 )
 DERIVATIVE_TYPES = {InstrumentType.CE.value, InstrumentType.PE.value, InstrumentType.FUT.value}
+INSTRUMENT_TYPES = frozenset(InstrumentType.values)  # Choices.values builds a new list on every access
 BATCH_SIZE = 2000
 
 
@@ -105,7 +106,7 @@ def _clean_row(exchange: str, number: int, row: InstrumentRow) -> dict[str, Any]
     if row["exchange"] != exchange:
         raise _bad_row(exchange, number, row, f"exchange {row['exchange']!r} in the {exchange} dump")
     instrument_type = row["instrument_type"]
-    if instrument_type not in InstrumentType.values:
+    if instrument_type not in INSTRUMENT_TYPES:
         allowed = ", ".join(InstrumentType.values)
         raise _bad_row(
             exchange, number, row, f"unknown instrument_type {instrument_type!r} (expected one of {allowed})"
