@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -40,16 +41,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is None))
 
 
-@pytest.fixture(autouse=True)
-def _clean_redis() -> None:
-    """Each test starts with the test Redis database empty (rate-limit buckets, channel layer, cached API replies)
-    and with none of the short-lived answers and trusted tokens a web process keeps in its own memory."""
+@pytest.fixture(scope="session")
+def _test_redis() -> Iterator[Any]:
+    """One client of the test Redis database for the session's flushes (a client a test cost a connection)."""
     import redis
     from django.conf import settings
 
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis(_test_redis: Any) -> None:
+    """Each test starts with the test Redis database empty (rate-limit buckets, channel layer, cached API replies)
+    and with none of the short-lived answers and trusted tokens a web process keeps in its own memory."""
     from apps.core.fast_api import process_caches_clear
 
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    _test_redis.flushdb()
     process_caches_clear()
 
 

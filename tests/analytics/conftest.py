@@ -12,7 +12,7 @@ import pytest
 import pricing
 from apps.market.calendar import expiry_close
 from apps.market.choices import ExpiryBucket
-from apps.market.models import Underlying
+from apps.market.models import Instrument, Underlying
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
 from tests.factories.market import OptionInstrumentFactory, UnderlyingFactory
 
@@ -33,6 +33,23 @@ def model_price(forward: float, strike: float, t: float, sigma: float, is_call: 
     return float(pricing.black76_price(forward, strike, t, RATE, sigma, is_call))
 
 
+def _instruments(underlying: Underlying, expiry: date, strikes: Sequence[float]) -> dict[tuple[float, str], Instrument]:
+    """The chain's option instruments, found or created in two queries (a get-or-create per leg made the
+    factory's query pair, and its savepoint, for each of a chain's 40-odd legs)."""
+    wanted = {(float(strike), kind) for strike in strikes for kind in ("CE", "PE")}
+    found = {
+        (i.strike, i.instrument_type): i
+        for i in Instrument.objects.filter(underlying=underlying, expiry=expiry, instrument_type__in=("CE", "PE"))
+    }
+    missing = [
+        OptionInstrumentFactory.build(underlying=underlying, expiry=expiry, strike=strike, instrument_type=kind)
+        for strike, kind in sorted(wanted - found.keys())
+    ]
+    for instrument in Instrument.objects.bulk_create(missing):
+        found[(instrument.strike, instrument.instrument_type)] = instrument
+    return found
+
+
 def build_chain(
     underlying: Underlying,
     *,
@@ -50,6 +67,7 @@ def build_chain(
     """Both legs at every strike, quoted two-sided around the Black-76 price (tick 0.05), with the given OI."""
     t = float(pricing.year_fraction_minutes(minute, expiry_close(expiry)))
     spot_value = spot if spot is not None else forward * float(np.exp(-RATE * t))
+    instruments = _instruments(underlying, expiry, strikes)
     rows = []
     for i, strike in enumerate(strikes):
         for is_call in (True, False):
@@ -61,9 +79,7 @@ def build_chain(
                 OptionQuote(
                     minute=minute,
                     underlying=underlying,
-                    instrument=OptionInstrumentFactory(
-                        underlying=underlying, expiry=expiry, strike=strike, instrument_type="CE" if is_call else "PE"
-                    ),
+                    instrument=instruments[(float(strike), "CE" if is_call else "PE")],
                     expiry=expiry,
                     strike=strike,
                     option_type="CE" if is_call else "PE",
