@@ -12,9 +12,9 @@ import pytest
 import pricing
 from apps.market.calendar import expiry_close
 from apps.market.choices import ExpiryBucket
-from apps.market.models import Instrument, Underlying
+from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
-from tests.factories.market import OptionInstrumentFactory, UnderlyingFactory
+from tests.factories.market import UnderlyingFactory, option_instruments
 
 RATE = 0.055
 # 09:30 IST on Monday 19 January 2026; the Jan-2026 monthly expires Tuesday 27 January 2026.
@@ -31,23 +31,6 @@ class Leg:
 
 def model_price(forward: float, strike: float, t: float, sigma: float, is_call: bool) -> float:
     return float(pricing.black76_price(forward, strike, t, RATE, sigma, is_call))
-
-
-def _instruments(underlying: Underlying, expiry: date, strikes: Sequence[float]) -> dict[tuple[float, str], Instrument]:
-    """The chain's option instruments, found or created in two queries (a get-or-create per leg made the
-    factory's query pair, and its savepoint, for each of a chain's 40-odd legs)."""
-    wanted = {(float(strike), kind) for strike in strikes for kind in ("CE", "PE")}
-    found = {
-        (i.strike, i.instrument_type): i
-        for i in Instrument.objects.filter(underlying=underlying, expiry=expiry, instrument_type__in=("CE", "PE"))
-    }
-    missing = [
-        OptionInstrumentFactory.build(underlying=underlying, expiry=expiry, strike=strike, instrument_type=kind)
-        for strike, kind in sorted(wanted - found.keys())
-    ]
-    for instrument in Instrument.objects.bulk_create(missing):
-        found[(instrument.strike, instrument.instrument_type)] = instrument
-    return found
 
 
 def build_chain(
@@ -67,7 +50,7 @@ def build_chain(
     """Both legs at every strike, quoted two-sided around the Black-76 price (tick 0.05), with the given OI."""
     t = float(pricing.year_fraction_minutes(minute, expiry_close(expiry)))
     spot_value = spot if spot is not None else forward * float(np.exp(-RATE * t))
-    instruments = _instruments(underlying, expiry, strikes)
+    instruments = option_instruments(underlying, expiry, strikes)
     rows = []
     for i, strike in enumerate(strikes):
         for is_call in (True, False):

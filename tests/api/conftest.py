@@ -28,7 +28,7 @@ from apps.monitoring.services import error_record
 from apps.overview.services import overview_collect
 from apps.participants.services import participants_import_file
 from tests.exchange_files import FO_BHAVCOPY, PARTICIPANTS
-from tests.factories.market import UnderlyingFactory
+from tests.factories.market import UnderlyingFactory, option_instruments
 from tests.factories.marketdata import MINUTE, OptionQuoteFactory, UnderlyingQuoteFactory
 
 WEEKLY = date(2026, 1, 20)
@@ -88,10 +88,12 @@ def archived_chain(db: None) -> dict:
         if minute_index == 0:
             expiries.append((NEXT_WEEKLY, ExpiryBucket.NEXT_WEEK))
         for expiry, bucket in expiries:
+            instruments = option_instruments(nifty, expiry, STRIKES)
             for offset, strike in enumerate(STRIKES, start=-2):
                 for option_type in ("CE", "PE"):
                     OptionQuoteFactory(
                         underlying=nifty,
+                        instrument=instruments[(strike, option_type)],
                         minute=minute,
                         expiry=expiry,
                         expiry_bucket=bucket,

@@ -8,7 +8,7 @@ import pytest
 
 from apps.market.calendar import session_open
 from apps.marketdata.models import OptionQuote
-from tests.factories.market import UnderlyingFactory
+from tests.factories.market import UnderlyingFactory, option_instruments
 from tests.factories.marketdata import OptionQuoteFactory, UnderlyingQuoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,8 @@ def oi(strike: float, side: str, m: int) -> int:
 def morning(db) -> None:
     """Ten minutes from the open; the previous close's OI was 500 below the open's; volume 1,000 a minute."""
     nifty = UnderlyingFactory()
+    strikes = sorted({strike for strike, _side in BASE})
+    instruments = {expiry: option_instruments(nifty, expiry, strikes) for expiry in (WEEKLY, NEXT)}
     for m in range(10):
         minute = session_open(DAY) + timedelta(minutes=m)
         UnderlyingQuoteFactory(underlying=nifty, minute=minute, spot=23000.0 + m)
@@ -35,6 +37,7 @@ def morning(db) -> None:
             for expiry in (WEEKLY, NEXT) if m == 9 else (WEEKLY,):
                 OptionQuoteFactory(
                     underlying=nifty,
+                    instrument=instruments[expiry][(strike, side)],
                     minute=minute,
                     expiry=expiry,
                     strike=strike,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import factory
@@ -57,3 +58,22 @@ class OptionInstrumentFactory(factory.django.DjangoModelFactory):
     segment = "NFO-OPT"
     lot_size = 65
     tick_size = 0.05
+
+
+def option_instruments(
+    underlying: Underlying, expiry: date, strikes: Sequence[float]
+) -> dict[tuple[float, str], Instrument]:
+    """The CE and PE instruments of ``strikes`` at ``expiry``, by (strike, type), found or created in two queries
+    (the factory's get-or-create costs a query pair and a savepoint per leg)."""
+    wanted = {(float(strike), kind) for strike in strikes for kind in ("CE", "PE")}
+    found = {
+        (i.strike, i.instrument_type): i
+        for i in Instrument.objects.filter(underlying=underlying, expiry=expiry, instrument_type__in=("CE", "PE"))
+    }
+    missing = [
+        OptionInstrumentFactory.build(underlying=underlying, expiry=expiry, strike=strike, instrument_type=kind)
+        for strike, kind in sorted(wanted - found.keys())
+    ]
+    for instrument in Instrument.objects.bulk_create(missing):
+        found[(instrument.strike, instrument.instrument_type)] = instrument
+    return found
