@@ -94,7 +94,9 @@ def _archive(url: str) -> dict[str, list[tuple]]:
     }
 
 
-def test_a_replayed_day_equals_the_original_quotes_and_snapshots(target, capsys) -> None:
+def test_a_replayed_day_equals_the_original_quotes_and_snapshots_and_is_not_replayed_twice(target, capsys) -> None:
+    """The day replayed into a fresh database is the same day; replaying it into that database again is refused
+    (and changes nothing there): each replay into a fresh database migrates it first, about 5 s."""
     _collected_day()
     original = _archive(_url(connection.settings_dict["NAME"]))
     assert len(original["options"]) > 100 and len(original["snapshots"]) >= 4 * len(SYMBOLS)
@@ -113,6 +115,11 @@ def test_a_replayed_day_equals_the_original_quotes_and_snapshots(target, capsys)
         assert replayed[table] == rows, table
     assert OptionQuote.objects.count() == len(original["options"])  # the source is untouched, and still default
 
+    with pytest.raises(CommandError, match="already holds collected minutes") as raised:
+        call_command("replay", "--date", DAY, "--into", target)
+    assert raised.value.returncode == 2
+    assert _archive(target) == replayed
+
 
 def test_a_raw_archived_day_replays_to_the_same_archive(target, tmp_path, settings) -> None:
     """OPTRADING_RAW_ARCHIVE keeps every broker response; replay --raw feeds them back and stores the same day."""
@@ -130,14 +137,6 @@ def test_a_raw_archived_day_replays_to_the_same_archive(target, tmp_path, settin
     for table, rows in original.items():
         assert replayed[table] == rows, table
     assert sorted(p.name for p in (tmp_path / "raw" / DAY).glob("*.jsonl.gz")) == minute_files  # not archived again
-
-
-def test_replaying_into_a_database_that_already_holds_the_day_is_refused(target) -> None:
-    _collected_day(minutes=2)
-    call_command("replay", "--date", DAY, "--into", target)
-    with pytest.raises(CommandError, match="already holds collected minutes") as raised:
-        call_command("replay", "--date", DAY, "--into", target)
-    assert raised.value.returncode == 2
 
 
 BAD_INPUT = [
