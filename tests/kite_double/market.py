@@ -65,7 +65,7 @@ EQUITIES = [  # plain cash rows, so consumers must filter by segment and name
 STRIKE_RANGE = 0.12  # list strikes within ±12 % of the spot
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
     instrument_token: int
     exchange_token: int
@@ -161,6 +161,9 @@ def _kite_time(value: datetime) -> str:
     return value.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
+_LISTINGS: dict[date, tuple[Row, ...]] = {}
+
+
 @dataclass
 class MarketBook:
     """Instruments listed on ``listing_date`` (IST) and their quotes at any instant."""
@@ -172,8 +175,17 @@ class MarketBook:
     junk_timestamps: bool = False  # after hours Kite sends epoch-0 timestamps
 
     def __post_init__(self) -> None:
-        if not self.rows:
+        if self.rows:
+            return
+        # A listing is the same whenever it is built and its rows are frozen: a process builds each day's once
+        # (about 0.1 s a double, and most Kite tests start one).
+        built = _LISTINGS.get(self.listing_date)
+        if built is None:
             self._build()
+            _LISTINGS[self.listing_date] = tuple(self.rows)
+        else:
+            for row in built:
+                self._add(row)
 
     def _add(self, row: Row) -> None:
         self.rows.append(row)
