@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -364,6 +364,77 @@ def test_the_oi_flow_heatmap_draws_the_apis_cells_and_walls(page: Any, minutes: 
         path="/api/v1/analytics/NIFTY/oi-flow?bucket=this_week&field=doi_interval&interval=1&date=2020-01-01",
     )
     assert status == 404 and page.inner_text("#flow-error") == error["error"]
+
+
+def _cumulative_answer(page: Any, do: Any) -> tuple[str, dict[str, Any]]:
+    """Run ``do`` and return the oi-cumulative URL the page asked and the real API's answer to the same URL."""
+    with page.expect_response(lambda r: "/oi-cumulative" in r.url) as seen:
+        do()
+    url = seen.value.url
+    assert seen.value.status == 200, seen.value.text()
+    status, answer = _off_loop(_api, method="GET", path=_path(url))
+    assert status == 200, answer
+    return url, answer
+
+
+def _assert_summed(page: Any, answer: dict[str, Any], field: str) -> None:
+    """The chart shows the answer's expiries, strikes and sums; with OI, walls at the largest summed OI."""
+    page.wait_for_function(
+        "([e, f]) => { const d = document.getElementById('cum-chart').dataset;"
+        " return d.state === 'drawn' && d.expiries === e && d.field === f; }",
+        arg=[",".join(answer["expiries"]), field],
+    )
+    data = page.eval_on_selector("#cum-chart", "el => ({...el.dataset})")
+    assert int(data["strikes"]) == len(answer["strikes"])
+    for side, key in (("CE", "ce"), ("PE", "pe")):
+        assert float(data[key]) == pytest.approx(sum(v for v in answer[side][field] if v is not None))
+    if field == "oi":
+        walls = [
+            answer["strikes"][answer[side]["oi"].index(max(v for v in answer[side]["oi"] if v is not None))]
+            for side in ("CE", "PE")
+        ]
+        assert [float(w) for w in data["walls"].split("/")] == walls
+    else:
+        assert data["walls"] == "null/null"
+
+
+def _archived_sums(minute: datetime, expiries: list[str]) -> dict[str, float]:
+    """The archive's own OI totals of the expiries at the minute, CE and PE apart."""
+    quotes = OptionQuote.objects.filter(underlying__symbol="NIFTY", minute=minute, expiry__in=expiries)
+    return {side: float(sum(quotes.filter(option_type=side).values_list("oi", flat=True))) for side in ("CE", "PE")}
+
+
+def test_the_cumulative_oi_sums_the_expiries_ticked(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
+    url, answer = _cumulative_answer(page, lambda: page.goto(f"{page.base}/oi-flow/?symbol=NIFTY&bucket=this_week"))
+    assert "expiries=" not in url  # the first request asks for every expiry archived at the minute
+    _assert_summed(page, answer, "oi")
+    expiries = page.eval_on_selector_all("#cum-expiries input:checked", "boxes => boxes.map(b => b.value)")
+    assert expiries == answer["expiries"] and len(expiries) >= 2
+    assert answer["minute"] == minutes[-1].astimezone(IST).isoformat()
+    archived = _off_loop(_archived_sums, minute=minutes[-1], expiries=expiries)
+    assert [sum(answer[side]["oi"][i] or 0 for i in range(len(answer["strikes"]))) for side in ("CE", "PE")] == [
+        archived["CE"],
+        archived["PE"],
+    ]
+
+    # Unticking an expiry asks for the others only, and draws their sum.
+    url, answer = _cumulative_answer(page, lambda: page.uncheck(f"#cum-expiries input[value='{expiries[0]}']"))
+    assert parse_qs(urlsplit(url).query)["expiries"] == [",".join(expiries[1:])]
+    assert answer["expiries"] == expiries[1:]
+    _assert_summed(page, answer, "oi")
+    _shot(page, tmp_path, "oi-cumulative.png")
+    # The same answer's ΔOI, with no walls. The archive's first day has no previous close: every ΔOI unknown,
+    # so no bar at all (never a 0).
+    assert all(v is None for side in ("CE", "PE") for v in answer[side]["oi_change"])
+    page.select_option("#cum-field", "oi_change")
+    _assert_summed(page, answer, "oi_change")
+
+    # Nothing ticked: said so, and nothing asked.
+    for expiry in expiries[1:]:
+        page.uncheck(f"#cum-expiries input[value='{expiry}']")
+    page.wait_for_selector("#cum-chart[data-state=failed]", state="attached")
+    assert page.inner_text("#cum-status") == "no expiry"
+    assert page.inner_text("#cum-error") == "Tick at least one expiry to sum."
 
 
 def _chain_strikes(minute: datetime) -> dict[int, float]:
