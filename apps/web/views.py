@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.analytics import selectors as analytics
+from apps.analytics.selectors import vol_views
 from apps.analytics.selectors.chain import ChainSummary, GammaExposure, IvSmile, OiByStrike
 from apps.analytics.selectors.history import History, Overlay, VolatilitySeries
+from apps.analytics.selectors.vol_views import Exposures, TermStructure
 from apps.analytics.selectors.volatility import OurVixReading
 from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
@@ -133,6 +135,10 @@ class ChartsData(TypedDict):
     our_vix: OurVixReading | None
     """Our India-VIX-style index at the summary's minute, or the reason it is absent."""
     volatility: VolatilitySeries | None
+    term: TermStructure | None
+    """ATM IV, straddle and 1-sigma move of every expiry analysed at the minute."""
+    exposures: Exposures | None
+    """Gamma (and delta, vanna, charm) exposure by strike of the chosen expiry, with the gamma flip."""
 
 
 def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = None) -> ChartsData | None:
@@ -155,6 +161,8 @@ def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = N
         max_pain=_or_none(analytics.history, field="max_pain", **day),
         our_vix=_or_none(analytics.our_vix_at, underlying=underlying, at=minute),
         volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=minute),
+        term=_or_none(vol_views.term_structure, underlying=underlying, at=minute),
+        exposures=_or_none(vol_views.exposures, **point),
     )
 
 

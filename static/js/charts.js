@@ -86,11 +86,46 @@
   });
 
   const g = data.gex;
+  // GEX by strike on a numeric strike axis, so the forward and the gamma flip (levels between strikes) are drawn
+  // where they are; the flip is the exposures selector's (none when the net keeps its sign within ±10 %).
+  const ex = data.exposures;
+  const flip = ex ? ex.gamma_flip : null;
   draw("chart-gex", g && {
-    xAxis: { type: "category", data: g.strikes.map((s) => s.strike) },
+    xAxis: { type: "value", scale: true, name: "strike", min: "dataMin", max: "dataMax" },
     yAxis: { type: "value", name: "₹ per 1%" },
-    series: [{ name: "GEX", type: "bar", data: g.strikes.map((s) => ({ value: s.gex, itemStyle: { color: s.gex >= 0 ? "#0a7f3f" : "#c0362c" } })) }],
+    series: [{
+      name: "GEX", type: "bar", barMaxWidth: 14,
+      data: g.strikes.map((s) => ({ value: [s.strike, s.gex], itemStyle: { color: s.gex >= 0 ? "#0a7f3f" : "#c0362c" } })),
+      markLine: {
+        symbol: "none",
+        data: [
+          ...(ex ? [{ xAxis: ex.forward, name: "forward", label: { formatter: "forward" }, lineStyle: { color: "#111827" } }] : []),
+          ...(flip === null ? [] : [{ xAxis: flip, name: "gamma flip", label: { formatter: "flip " + flip.toFixed(0) }, lineStyle: { color: "#7c3aed", type: "dashed", width: 2 } }]),
+        ],
+      },
+    }],
   });
+  const gexEl = document.getElementById("chart-gex");
+  if (gexEl) gexEl.dataset.flip = flip === null ? "none" : String(flip);
+
+  // The term structure: ATM IV (in %) of every expiry analysed at the minute, by days to expiry; the tooltip adds
+  // the straddle and the 1-sigma move (F·σ·√t). An expiry without an ATM IV is a gap.
+  const term = data.term;
+  const termEl = document.getElementById("chart-term");
+  draw("chart-term", term && term.expiries.length && {
+    tooltip: {
+      trigger: "axis",
+      formatter: (items) => {
+        const p = term.expiries[items[0].dataIndex];
+        const iv = p.atm_iv === null ? "—" : (p.atm_iv * 100).toFixed(2) + "%";
+        return `${p.expiry} (${p.bucket}, ${p.days_to_expiry.toFixed(1)} d)<br>ATM IV ${iv}<br>straddle ${p.straddle === null ? "—" : p.straddle.toFixed(2)}<br>1σ move ${p.expected_move === null ? "—" : p.expected_move.toFixed(0)}`;
+      },
+    },
+    xAxis: { type: "category", data: term.expiries.map((p) => p.expiry), name: "expiry" },
+    yAxis: { type: "value", scale: true, name: "ATM IV %" },
+    series: [{ name: "ATM IV", type: "line", connectNulls: false, data: term.expiries.map((p) => (p.atm_iv === null ? null : +(p.atm_iv * 100).toFixed(2))) }],
+  });
+  if (termEl) termEl.dataset.expiries = term ? term.expiries.map((p) => p.expiry).join(",") : "";
 
   // Our index is drawn only where it is a number; where the snapshot could not support it the line breaks and
   // the tooltip says why (never a made-up value).

@@ -181,7 +181,7 @@ def test_it_updates_the_dashboard_chain_over_the_websocket_without_a_reload(tmp_
             # The charts draw from the analytics of the collected minutes; the system page's health feed connects.
             page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(f"{base}/charts/?symbol=NIFTY&bucket=this_week")
-            for chart in ("smile", "oi", "doi", "pcr", "straddle", "gex", "vix"):
+            for chart in ("smile", "oi", "doi", "pcr", "straddle", "gex", "term", "vix"):
                 page.wait_for_selector(f"#chart-{chart} canvas")
             page.screenshot(path=str(output / "charts.png"), full_page=True)
             page.goto(f"{base}/system/")

@@ -257,8 +257,21 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
     page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=later)
     assert page.inner_text("#charts-minute").endswith(later[-5:])
     assert page.inner_text("#charts-status") == "replay"
-    for chart in ("smile", "oi", "pcr", "gex"):
+    for chart in ("smile", "oi", "pcr", "gex", "term"):
         page.wait_for_selector(f"#chart-{chart} canvas")
+    # The term structure and the gamma flip of the replayed minute are the API's for that minute.
+    status, term = _off_loop(_api, method="GET", path=f"/api/v1/analytics/NIFTY/term-structure?at={later}")
+    assert status == 200 and len(term["expiries"]) >= 2
+    assert page.get_attribute("#chart-term", "data-expiries") == ",".join(p["expiry"] for p in term["expiries"])
+    status, exposures = _off_loop(
+        _api, method="GET", path=f"/api/v1/analytics/NIFTY/exposures?bucket=this_week&at={later}"
+    )
+    assert status == 200 and exposures["minute"] == minutes[2].astimezone(IST).isoformat()
+    flip, drawn = exposures["gamma_flip"], page.get_attribute("#chart-gex", "data-flip")
+    if flip is None:
+        assert drawn == "none"
+    else:
+        assert drawn is not None and float(drawn) == flip  # the flip drawn is the API's, to the last bit
     _shot(page, tmp_path, "charts-replay.png")
     page.click("#tt-live")
     page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=_ist(minutes[3]))
