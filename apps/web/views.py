@@ -20,7 +20,7 @@ from apps.analytics import selectors as analytics
 from apps.analytics.selectors import vol_views
 from apps.analytics.selectors.chain import ChainSummary, GammaExposure, IvSmile, OiByStrike
 from apps.analytics.selectors.history import History, Overlay, VolatilitySeries
-from apps.analytics.selectors.vol_views import Exposures, TermStructure
+from apps.analytics.selectors.vol_views import Exposures, SkewHistory, TermStructure
 from apps.analytics.selectors.volatility import OurVixReading
 from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
@@ -139,6 +139,8 @@ class ChartsData(TypedDict):
     """ATM IV, straddle and 1-sigma move of every expiry analysed at the minute."""
     exposures: Exposures | None
     """Gamma (and delta, vanna, charm) exposure by strike of the chosen expiry, with the gamma flip."""
+    skew: SkewHistory | None
+    """RR25, BF25, ATM IV and straddle of the chosen expiry at each analysed minute of the session so far."""
 
 
 def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = None) -> ChartsData | None:
@@ -163,6 +165,9 @@ def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = N
         volatility=_or_none(analytics.volatility_series, underlying=underlying, start=start, end=minute),
         term=_or_none(vol_views.term_structure, underlying=underlying, at=minute),
         exposures=_or_none(vol_views.exposures, **point),
+        skew=_or_none(
+            vol_views.skew_history, underlying=underlying, bucket=bucket, start=start, end=minute, daily=False
+        ),
     )
 
 

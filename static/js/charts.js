@@ -127,6 +127,26 @@
   });
   if (termEl) termEl.dataset.expiries = term ? term.expiries.map((p) => p.expiry).join(",") : "";
 
+  // The skew of the chosen expiry through the session: RR25 and BF25 in vol points (left), ATM IV in % (right).
+  const skew = data.skew;
+  const points = skew ? skew.points : [];
+  const volPoints = (key) => points.map((p) => (p[key] === null ? null : +(p[key] * 100).toFixed(2)));
+  draw("chart-skew", points.length && {
+    legend: { data: ["RR25", "BF25", "ATM IV"] },
+    xAxis: { type: "category", data: points.map((p) => ist(p.minute)) },
+    yAxis: [{ type: "value", scale: true, name: "vol points" }, { type: "value", scale: true, name: "ATM IV %" }],
+    series: [
+      { name: "RR25", type: "line", showSymbol: points.length < 30, connectNulls: false, data: volPoints("rr25") },
+      { name: "BF25", type: "line", showSymbol: points.length < 30, connectNulls: false, data: volPoints("bf25") },
+      { name: "ATM IV", type: "line", showSymbol: points.length < 30, yAxisIndex: 1, lineStyle: { type: "dashed" }, data: volPoints("atm_iv") },
+    ],
+  });
+  const skewEl = document.getElementById("chart-skew");
+  if (skewEl) {
+    skewEl.dataset.points = String(points.length);
+    skewEl.dataset.rr25 = points.length ? String(points[points.length - 1].rr25) : "";
+  }
+
   // Our index is drawn only where it is a number; where the snapshot could not support it the line breaks and
   // the tooltip says why (never a made-up value).
   const vol = data.volatility;

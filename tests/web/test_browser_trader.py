@@ -257,7 +257,7 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
     page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=later)
     assert page.inner_text("#charts-minute").endswith(later[-5:])
     assert page.inner_text("#charts-status") == "replay"
-    for chart in ("smile", "oi", "pcr", "gex", "term"):
+    for chart in ("smile", "oi", "pcr", "gex", "term", "skew"):
         page.wait_for_selector(f"#chart-{chart} canvas")
     # The term structure and the gamma flip of the replayed minute are the API's for that minute.
     status, term = _off_loop(_api, method="GET", path=f"/api/v1/analytics/NIFTY/term-structure?at={later}")
@@ -267,6 +267,14 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
         _api, method="GET", path=f"/api/v1/analytics/NIFTY/exposures?bucket=this_week&at={later}"
     )
     assert status == 200 and exposures["minute"] == minutes[2].astimezone(IST).isoformat()
+    status, skew = _off_loop(
+        _api, method="GET", path=f"/api/v1/analytics/NIFTY/skew-history?bucket=this_week&date={later[:10]}"
+    )
+    shown = [p for p in skew["points"] if p["minute"] <= minutes[2].astimezone(IST).isoformat()]
+    assert status == 200 and len(shown) == 3  # the session's first three minutes, up to the one replayed
+    assert page.get_attribute("#chart-skew", "data-points") == "3"
+    assert shown[-1]["rr25"] is not None  # a whole ATM ± 10 chain: both 25-delta wings
+    assert float(page.get_attribute("#chart-skew", "data-rr25") or "nan") == shown[-1]["rr25"]
     flip, drawn = exposures["gamma_flip"], page.get_attribute("#chart-gex", "data-flip")
     if flip is None:
         assert drawn == "none"
