@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from apps.market.clock import ist_day_bounds
+from apps.market.clock import ist_day_bounds, to_ist
 from apps.market.models import Instrument, InstrumentType, Underlying
 from apps.marketdata import legs
 from apps.marketdata.models import CollectionRun, OptionQuote, UnderlyingQuote
@@ -48,6 +48,20 @@ def underlying_list_with_spot(*, active_only: bool = True) -> list[UnderlyingSpo
     quote_ids = [row.latest_quote_id for row in rows if row.latest_quote_id is not None]
     quotes = UnderlyingQuote.objects.in_bulk(quote_ids) if quote_ids else {}
     return [UnderlyingSpot(underlying=row, quote=quotes.get(row.latest_quote_id)) for row in rows]
+
+
+class SpotPoint(TypedDict):
+    minute: str
+    """IST, ISO 8601."""
+    spot: float
+
+
+def spot_path(*, underlying: Underlying, start: datetime, end: datetime) -> list[SpotPoint]:
+    """The spot at each archived minute in [start, end], oldest first."""
+    rows = UnderlyingQuote.objects.filter(underlying=underlying, minute__gte=start, minute__lte=end).order_by("minute")
+    return [
+        SpotPoint(minute=to_ist(minute).isoformat(), spot=spot) for minute, spot in rows.values_list("minute", "spot")
+    ]
 
 
 def chain_minute_at(*, underlying: Underlying, at: datetime, expiry: date | None = None) -> datetime | None:

@@ -29,7 +29,7 @@ from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.choices import ExpiryBucket
 from apps.market.clock import IST, ist_day_bounds
 from apps.market.models import Underlying
-from apps.marketdata.selectors import chain_minute_at, underlying_list_with_spot
+from apps.marketdata.selectors import SpotPoint, chain_minute_at, spot_path, underlying_list_with_spot
 from apps.overview.selectors import overview_breadth, overview_indices, overview_sectors
 from apps.participants.models import ParticipantKind
 from apps.participants.selectors import participants_dates, participants_for_date, participants_history
@@ -141,6 +141,8 @@ class ChartsData(TypedDict):
     """Gamma (and delta, vanna, charm) exposure by strike of the chosen expiry, with the gamma flip."""
     skew: SkewHistory | None
     """RR25, BF25, ATM IV and straddle of the chosen expiry at each analysed minute of the session so far."""
+    spot: list[SpotPoint]
+    """The spot at each archived minute of the session so far (the expected-move bands are drawn around it)."""
 
 
 def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = None) -> ChartsData | None:
@@ -168,6 +170,7 @@ def _charts_data(*, underlying: Underlying, bucket: str, at: datetime | None = N
         skew=_or_none(
             vol_views.skew_history, underlying=underlying, bucket=bucket, start=start, end=minute, daily=False
         ),
+        spot=spot_path(underlying=underlying, start=start, end=minute),
     )
 
 

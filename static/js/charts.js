@@ -127,6 +127,23 @@
   });
   if (termEl) termEl.dataset.expiries = term ? term.expiries.map((p) => p.expiry).join(",") : "";
 
+  // The spot path with the expected-move bands: the spot at the minute shown ± 1σ and ± 2σ (σ the summary's
+  // 1-sigma move to the expiry, F·σ·√t); without an ATM IV, the path alone.
+  const path = data.spot || [], sum = data.summary, move = sum ? sum.expected_move : null;
+  const bands = move === null || !sum ? [] : [-2, -1, 1, 2].map((k) => sum.spot + k * move);
+  const band = (y, k) => ({ yAxis: y, name: (k > 0 ? "+" : "−") + Math.abs(k) + "σ", label: { formatter: (k > 0 ? "+" : "−") + Math.abs(k) + "σ " + y.toFixed(0) },
+    lineStyle: { type: Math.abs(k) === 1 ? "dashed" : "dotted", color: Math.abs(k) === 1 ? "#7c3aed" : "#a78bfa" } });
+  draw("chart-spot", path.length && {
+    xAxis: { type: "category", data: path.map((p) => ist(p.minute)) },
+    yAxis: { type: "value", scale: true, name: "spot", axisLabel: { formatter: (v) => v.toFixed(0) },
+             min: bands.length ? Math.floor(Math.min(bands[0], ...path.map((p) => p.spot))) : "dataMin",
+             max: bands.length ? Math.ceil(Math.max(bands[3], ...path.map((p) => p.spot))) : "dataMax" },
+    series: [{ name: "Spot", type: "line", showSymbol: path.length < 30, data: path.map((p) => p.spot),
+      markLine: { symbol: "none", data: bands.map((y, i) => band(y, [-2, -1, 1, 2][i])) } }],
+  });
+  const spotEl = document.getElementById("chart-spot");
+  if (spotEl) { spotEl.dataset.points = String(path.length); spotEl.dataset.bands = bands.join(","); }
+
   // The skew of the chosen expiry through the session: RR25 and BF25 in vol points (left), ATM IV in % (right).
   const skew = data.skew;
   const points = skew ? skew.points : [];

@@ -257,7 +257,7 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
     page.wait_for_function("at => document.getElementById('chart-stats').dataset.at === at", arg=later)
     assert page.inner_text("#charts-minute").endswith(later[-5:])
     assert page.inner_text("#charts-status") == "replay"
-    for chart in ("smile", "oi", "pcr", "gex", "term", "skew"):
+    for chart in ("spot", "smile", "oi", "pcr", "gex", "term", "skew"):
         page.wait_for_selector(f"#chart-{chart} canvas")
     # The term structure and the gamma flip of the replayed minute are the API's for that minute.
     status, term = _off_loop(_api, method="GET", path=f"/api/v1/analytics/NIFTY/term-structure?at={later}")
@@ -275,6 +275,12 @@ def test_the_charts_travel_in_time_too(page: Any, minutes: list[datetime], tmp_p
     assert page.get_attribute("#chart-skew", "data-points") == "3"
     assert shown[-1]["rr25"] is not None  # a whole ATM ± 10 chain: both 25-delta wings
     assert float(page.get_attribute("#chart-skew", "data-rr25") or "nan") == shown[-1]["rr25"]
+    # The spot path of the session so far, with bands at the spot ± 1 and 2 sigma of the summary's expected move.
+    status, summary = _off_loop(_api, method="GET", path=f"/api/v1/analytics/NIFTY/summary?bucket=this_week&at={later}")
+    assert status == 200 and summary["expected_move"] is not None
+    assert page.get_attribute("#chart-spot", "data-points") == "3"
+    drawn_bands = [float(b) for b in (page.get_attribute("#chart-spot", "data-bands") or "").split(",")]
+    assert drawn_bands == pytest.approx([summary["spot"] + k * summary["expected_move"] for k in (-2, -1, 1, 2)])
     flip, drawn = exposures["gamma_flip"], page.get_attribute("#chart-gex", "data-flip")
     if flip is None:
         assert drawn == "none"
