@@ -84,7 +84,12 @@
     const boxes = document.querySelectorAll("#cum-expiries input");
     if (boxes.length) {
       const chosen = ticked();
-      if (!chosen.length) { status("no expiry", "partial"); failed("Tick at least one expiry to sum."); return; }
+      if (!chosen.length) {
+        asked++;  // an answer still on its way for an earlier choice is dropped, not drawn over this
+        status("no expiry", "partial");
+        failed("Tick at least one expiry to sum.");
+        return;
+      }
       q.set("expiries", chosen.join(","));
     }
     status("loading…", "partial");
