@@ -79,5 +79,23 @@ window.Live = (function () {
     open();
     return { close: function () { stopped = true; if (current) current.close(); } };
   }
-  return { connect: connect, ist: ist, num: num, pct: pct, lakhs: lakhs, istParam: istParam, apiError: apiError };
+  /* GET one of the API's JSON answers for a panel: {ok: true, body}, or {ok: false, status, message} with the API's
+     own error (apiError), the HTTP status when the reply is no JSON error, or status 0 when nothing came back.
+     `label` names the data in those messages ("The OI-flow data ..."). */
+  async function getJson(url, label) {
+    let response, body;
+    try {
+      response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      body = await response.json().catch(() => null);
+    } catch (error) {
+      return { ok: false, status: 0, message: `The ${label} could not be fetched: ${error}` };
+    }
+    if (!response.ok) {
+      const message = body && typeof body.error === "string" ? apiError(body, response.status) : `The ${label} API answered HTTP ${response.status}.`;
+      return { ok: false, status: response.status, message: message };
+    }
+    return { ok: true, status: response.status, body: body };
+  }
+
+  return { connect: connect, ist: ist, num: num, pct: pct, lakhs: lakhs, istParam: istParam, apiError: apiError, getJson: getJson };
 })();

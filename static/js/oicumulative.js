@@ -94,23 +94,14 @@
     }
     status("loading…", "partial");
     const ticket = ++asked;
-    let response, body;
-    try {
-      response = await fetch(el.dataset.api + "?" + q.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      body = await response.json().catch(() => null);
-    } catch (error) {
-      if (ticket !== asked) return;
-      status("failed", "failed");
-      failed("The cumulative OI could not be fetched: " + error);
+    const got = await Live.getJson(el.dataset.api + "?" + q.toString(), "cumulative OI");
+    if (ticket !== asked) return;  // a later request (or "no expiry") came meanwhile
+    if (!got.ok) {
+      status(got.status === 0 ? "failed" : got.status === 404 ? "no data" : "error", "failed");
+      failed(got.message);
       return;
     }
-    if (ticket !== asked) return;
-    if (!response.ok) {
-      status(response.status === 404 ? "no data" : "error", "failed");
-      failed(body && typeof body.error === "string" ? Live.apiError(body, response.status) : `The cumulative-OI API answered HTTP ${response.status}.`);
-      return;
-    }
-    answer = body;
+    answer = got.body;
     if (!boxes.length) offer(answer.expiries);
     status("archive", "ok");
     draw();

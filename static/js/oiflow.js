@@ -109,23 +109,14 @@
     history.replaceState(null, "", "?" + new URLSearchParams({ symbol: el.dataset.symbol, ...Object.fromEntries(q) }).toString());
     status("loading…", "partial");
     const ticket = ++asked;
-    let response, body;
-    try {
-      response = await fetch(el.dataset.api + "?" + q.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      body = await response.json().catch(() => null);
-    } catch (error) {
-      if (ticket !== asked) return;
-      status("failed", "failed");
-      failed("The OI-flow data could not be fetched: " + error);
+    const got = await Live.getJson(el.dataset.api + "?" + q.toString(), "OI-flow data");
+    if (ticket !== asked) return;  // a later request was made meanwhile
+    if (!got.ok) {
+      status(got.status === 0 ? "failed" : got.status === 404 ? "no data" : "error", "failed");
+      failed(got.message);
       return;
     }
-    if (ticket !== asked) return;
-    if (!response.ok) {
-      status(response.status === 404 ? "no data" : "error", "failed");
-      failed(body && typeof body.error === "string" ? Live.apiError(body, response.status) : `The OI-flow API answered HTTP ${response.status}.`);
-      return;
-    }
-    flow = body;
+    flow = got.body;
     status("archive", "ok");
     draw();
   }

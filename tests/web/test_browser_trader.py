@@ -328,14 +328,19 @@ def _archived_oi(minute: datetime) -> dict[str, Any]:
     }
 
 
-def _flow_answer(page: Any, do: Any) -> tuple[str, dict[str, Any]]:
-    """Run ``do`` and return the oi-flow URL the page asked and the real API's answer to the same URL."""
-    with page.expect_response(lambda r: "/oi-flow?" in r.url) as seen:
+def _asked(page: Any, do: Any, endpoint: str) -> tuple[str, dict[str, Any]]:
+    """Run ``do`` and return the URL of ``endpoint`` the page asked and the real API's answer to the same URL."""
+    with page.expect_response(lambda r: urlsplit(r.url).path.endswith(f"/{endpoint}")) as seen:
         do()
     url = seen.value.url
     assert seen.value.status == 200, seen.value.text()
     status, answer = _off_loop(_api, method="GET", path=_path(url))
     assert status == 200, answer
+    return url, answer
+
+
+def _flow_answer(page: Any, do: Any) -> tuple[str, dict[str, Any]]:
+    url, answer = _asked(page, do, "oi-flow")
     page.wait_for_function("() => document.getElementById('flow-status').textContent === 'archive'")
     return url, answer
 
@@ -393,17 +398,6 @@ def test_the_oi_flow_heatmap_draws_the_apis_cells_and_walls(page: Any, minutes: 
     assert status == 404 and page.inner_text("#flow-error") == error["error"]
 
 
-def _cumulative_answer(page: Any, do: Any) -> tuple[str, dict[str, Any]]:
-    """Run ``do`` and return the oi-cumulative URL the page asked and the real API's answer to the same URL."""
-    with page.expect_response(lambda r: "/oi-cumulative" in r.url) as seen:
-        do()
-    url = seen.value.url
-    assert seen.value.status == 200, seen.value.text()
-    status, answer = _off_loop(_api, method="GET", path=_path(url))
-    assert status == 200, answer
-    return url, answer
-
-
 def _assert_summed(page: Any, answer: dict[str, Any], field: str) -> None:
     """The chart shows the answer's expiries, strikes and sums; with OI, walls at the largest summed OI."""
     page.wait_for_function(
@@ -432,7 +426,9 @@ def _archived_sums(minute: datetime, expiries: list[str]) -> dict[str, float]:
 
 
 def test_the_cumulative_oi_sums_the_expiries_ticked(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
-    url, answer = _cumulative_answer(page, lambda: page.goto(f"{page.base}/oi-flow/?symbol=NIFTY&bucket=this_week"))
+    url, answer = _asked(
+        page, lambda: page.goto(f"{page.base}/oi-flow/?symbol=NIFTY&bucket=this_week"), "oi-cumulative"
+    )
     assert "expiries=" not in url  # the first request asks for every expiry archived at the minute
     _assert_summed(page, answer, "oi")
     expiries = page.eval_on_selector_all("#cum-expiries input:checked", "boxes => boxes.map(b => b.value)")
@@ -445,7 +441,7 @@ def test_the_cumulative_oi_sums_the_expiries_ticked(page: Any, minutes: list[dat
     ]
 
     # Unticking an expiry asks for the others only, and draws their sum.
-    url, answer = _cumulative_answer(page, lambda: page.uncheck(f"#cum-expiries input[value='{expiries[0]}']"))
+    url, answer = _asked(page, lambda: page.uncheck(f"#cum-expiries input[value='{expiries[0]}']"), "oi-cumulative")
     assert parse_qs(urlsplit(url).query)["expiries"] == [",".join(expiries[1:])]
     assert answer["expiries"] == expiries[1:]
     _assert_summed(page, answer, "oi")
