@@ -108,8 +108,8 @@
   const gexEl = document.getElementById("chart-gex");
   if (gexEl) gexEl.dataset.flip = flip === null ? "none" : String(flip);
 
-  // The term structure: ATM IV (in %) of every expiry analysed at the minute, by days to expiry; the tooltip adds
-  // the straddle and the 1-sigma move (F·σ·√t). An expiry without an ATM IV is a gap.
+  // The term structure: ATM IV (in %) of every expiry analysed at the minute, in expiry order; the tooltip adds
+  // the days to expiry, the straddle and the 1-sigma move (F·σ·√t). An expiry without an ATM IV is a gap.
   const term = data.term;
   const termEl = document.getElementById("chart-term");
   draw("chart-term", term && term.expiries.length && {
@@ -130,16 +130,20 @@
   // The spot path with the expected-move bands: the spot at the minute shown ± 1σ and ± 2σ (σ the summary's
   // 1-sigma move to the expiry, F·σ·√t); without an ATM IV, the path alone.
   const path = data.spot || [], sum = data.summary, move = sum ? sum.expected_move : null;
-  const bands = move === null || !sum ? [] : [-2, -1, 1, 2].map((k) => sum.spot + k * move);
-  const band = (y, k) => ({ yAxis: y, name: (k > 0 ? "+" : "−") + Math.abs(k) + "σ", label: { formatter: (k > 0 ? "+" : "−") + Math.abs(k) + "σ " + y.toFixed(0) },
-    lineStyle: { type: Math.abs(k) === 1 ? "dashed" : "dotted", color: Math.abs(k) === 1 ? "#7c3aed" : "#a78bfa" } });
+  const SIGMAS = [-2, -1, 1, 2];
+  const bands = move === null || !sum ? [] : SIGMAS.map((k) => sum.spot + k * move);
+  const band = (y, k) => {
+    const name = (k > 0 ? "+" : "−") + Math.abs(k) + "σ", one = Math.abs(k) === 1;
+    return { yAxis: y, name: name, label: { formatter: name + " " + y.toFixed(0) },
+             lineStyle: { type: one ? "dashed" : "dotted", color: one ? "#7c3aed" : "#a78bfa" } };
+  };
   draw("chart-spot", path.length && {
     xAxis: { type: "category", data: path.map((p) => ist(p.minute)) },
     yAxis: { type: "value", scale: true, name: "spot", axisLabel: { formatter: (v) => v.toFixed(0) },
              min: bands.length ? Math.floor(Math.min(bands[0], ...path.map((p) => p.spot))) : "dataMin",
              max: bands.length ? Math.ceil(Math.max(bands[3], ...path.map((p) => p.spot))) : "dataMax" },
     series: [{ name: "Spot", type: "line", showSymbol: path.length < 30, data: path.map((p) => p.spot),
-      markLine: { symbol: "none", data: bands.map((y, i) => band(y, [-2, -1, 1, 2][i])) } }],
+      markLine: { symbol: "none", data: bands.map((y, i) => band(y, SIGMAS[i])) } }],
   });
   const spotEl = document.getElementById("chart-spot");
   if (spotEl) { spotEl.dataset.points = String(path.length); spotEl.dataset.bands = bands.join(","); }
