@@ -175,6 +175,9 @@ class ExposuresApi(APIView):
 class FutureSeriesSerializer(serializers.Serializer):
     expiry = serializers.DateField()
     price = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    oi = serializers.ListField(
+        child=serializers.IntegerField(allow_null=True), help_text="Open interest, units; null where not kept."
+    )
     basis = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="F - S, index points.")
     carry = serializers.ListField(
         child=serializers.FloatField(allow_null=True), help_text="ln(F/S)/t annualised, decimal (0.065 = 6.5 %)."
@@ -191,6 +194,11 @@ class RolloverSerializer(serializers.Serializer):
     available = serializers.BooleanField()
     reason = serializers.CharField()
     expiry_week = serializers.BooleanField(help_text="Whether the near future expires this (Monday-Sunday) week.")
+    near = serializers.DateField(allow_null=True, help_text="The near future's expiry.")
+    values = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Per minute: percent of the futures' OI beyond the near expiry; null where OI was not kept.",
+    )
 
 
 class FuturesDaySerializer(serializers.Serializer):
@@ -204,7 +212,8 @@ class FuturesDaySerializer(serializers.Serializer):
 
 
 class FuturesApi(APIView):
-    """Each listed future's basis and annualised carry against spot per minute, and the near-next spread."""
+    """Each listed future's price, OI, basis and annualised carry against spot per minute, the near-next spread
+    and rollover %."""
 
     @extend_schema(
         parameters=[

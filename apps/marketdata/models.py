@@ -109,6 +109,13 @@ class UnderlyingQuote(models.Model):
         blank=True,
         help_text="Every future quoted that minute: {expiry YYYY-MM-DD: price} (the forward of its expiry).",
     )
+    futures_oi = models.JSONField(
+        null=True,
+        blank=True,
+        default=dict,
+        help_text="Open interest (units) of every future quoted that minute: {expiry YYYY-MM-DD: oi}; null on "
+        "minutes archived before it was kept (rollover % is unknown there).",
+    )
     vix = models.FloatField(null=True, blank=True, help_text="India VIX at this minute.")
     source = models.CharField(max_length=16, choices=QuoteSource.choices, default=QuoteSource.COLLECTED)
 

@@ -130,7 +130,10 @@ def test_the_migration_moves_an_existing_archive_across_keeping_every_row() -> N
     days = [MINUTE, MINUTE + timedelta(minutes=1), MINUTE + timedelta(days=1)]
     quotes = [OptionQuoteFactory(minute=minute, strike=strike, iv=0.1234, quality_flags=["wide_spread"])
               for minute in days for strike in (23000.0, 23050.0)]  # fmt: skip
-    spots = [UnderlyingQuoteFactory(underlying=quotes[0].underlying, minute=minute) for minute in days]
+    # Spots through the model of that state (the current one has columns added since).
+    spot_model = executor.loader.project_state(MARKETDATA_BEFORE).apps.get_model("marketdata", "UnderlyingQuote")
+    spots = [spot_model.objects.create(underlying_id=quotes[0].underlying_id, minute=minute, spot=23000.0 + i)
+             for i, minute in enumerate(days)]  # fmt: skip
     snapshot = ChainSnapshot.objects.create(underlying=quotes[0].underlying, expiry=date(2026, 1, 20),
                                             minute=MINUTE, t_years=0.01, spot=23010.0, forward=23030.0,
                                             forward_source="parity", by_strike={"strikes": [23000.0]})  # fmt: skip
@@ -146,6 +149,8 @@ def test_the_migration_moves_an_existing_archive_across_keeping_every_row() -> N
 
     assert sorted(OptionQuote.objects.values_list("id", "minute", "strike", "iv", "quality_flags")) == before["quotes"]
     assert sorted(UnderlyingQuote.objects.values_list("id", "minute", "spot")) == before["spots"]
+    # Minutes stored before the futures' open interest was kept say "unknown" (NULL), not "no future" ({}).
+    assert set(UnderlyingQuote.objects.values_list("futures_oi", flat=True)) == {None}
     assert list(ChainSnapshot.objects.values_list("id", "minute", "by_strike")) == before["snapshots"]
     assert _names("marketdata_optionquote") >= {"marketdata_optionquote_p20260119", "marketdata_optionquote_p20260120"}
     assert _relation_of("marketdata_optionquote", quotes[-1].pk) == "marketdata_optionquote_p20260120"

@@ -51,6 +51,10 @@ def test_it_collects_every_active_underlying_at_the_configured_offsets(sim_marke
             e.isoformat(): quoted[f"{underlying.options_exchange}:{s}"]["last_price"] for e, s in nearest
         }
         assert spot.future == spot.futures[nearest[0][0].isoformat()]  # the nearest, as before
+        assert spot.futures_oi == {
+            e.isoformat(): quoted[f"{underlying.options_exchange}:{s}"]["oi"] for e, s in nearest
+        }
+        assert all(oi > 0 for oi in spot.futures_oi.values())
     assert run.quotes_stored == OptionQuote.objects.filter(minute=run.minute).count()
 
 

@@ -105,6 +105,8 @@ def test_it_stores_the_underlying_with_its_nearest_future() -> None:
     assert quote.minute == CLOSE_27_MAR_2026
     assert quote.spot == 22819.60
     assert (quote.future, quote.future_expiry) == (22816.60, date(2026, 3, 30))
+    # OpnIntrst of the three IDF rows (units), for rollover %: (14,345,565 + 1,871,610) / 25,269,660 = 64.18 %
+    assert quote.futures_oi == {"2026-03-30": 9_052_485, "2026-04-28": 14_345_565, "2026-05-26": 1_871_610}
     assert quote.source == "bhavcopy"
 
 

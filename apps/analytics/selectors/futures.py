@@ -1,5 +1,5 @@
-"""Futures through a day: each listed future's basis and annualised carry against spot, the near-next calendar
-spread, and (where the archive could support it) rollover."""
+"""Futures through a day: each listed future's price, open interest, basis and annualised carry against spot, the
+near-next calendar spread, and rollover % (the share of the futures' open interest beyond the near expiry)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,20 @@ from apps.market.clock import ist_day_bounds, to_ist
 from apps.market.models import Underlying
 from apps.marketdata.models import UnderlyingQuote
 
+ROLLOVER_RULE = (
+    "Rollover % = open interest of the futures beyond the near expiry / open interest of all the futures quoted, "
+    "x 100, each minute."
+)
 ROLLOVER_UNAVAILABLE = (
-    "Rollover % needs the futures' open interest, which the archive does not keep (collection stores each "
-    "future's last price only)."
+    "Rollover % needs the futures' open interest, which the archive does not hold for this day (minutes stored "
+    "before it was kept, or no future quoted)."
 )
 
 
 class FutureSeries(TypedDict):
     expiry: str
     price: list[float | None]
+    oi: list[int | None]
     basis: list[float | None]
     carry: list[float | None]
 
@@ -36,6 +41,8 @@ class Rollover(TypedDict):
     available: bool
     reason: str
     expiry_week: bool
+    near: str | None
+    values: list[float | None]
 
 
 class FuturesDay(TypedDict):
@@ -56,27 +63,32 @@ def futures_day(*, underlying: Underlying, day: date) -> FuturesDay:
     rows = list(
         UnderlyingQuote.objects.filter(underlying=underlying, minute__gte=start, minute__lt=end)
         .order_by("minute")
-        .values_list("minute", "spot", "futures", "future", "future_expiry")
+        .values_list("minute", "spot", "futures", "future", "future_expiry", "futures_oi")
     )
     if not rows:
         raise NotFoundError(f"No {underlying.symbol} spot quotes are archived on {day.isoformat()}.")
     quoted: list[dict[date, float]] = []
-    for _, _, futures, future, future_expiry in rows:
+    open_interest: list[dict[date, int] | None] = []  # None: not kept that minute
+    for _, _, futures, future, future_expiry, futures_oi in rows:
         prices = {date.fromisoformat(e): float(p) for e, p in (futures or {}).items() if p}
         if future and future_expiry:
             prices.setdefault(future_expiry, float(future))
         quoted.append(prices)
+        open_interest.append(
+            None if futures_oi is None else {date.fromisoformat(e): int(o) for e, o in futures_oi.items()}
+        )
     expiries = sorted({e for prices in quoted for e in prices if e >= day})
     series = []
     for expiry in expiries:
-        price, basis, carry = [], [], []
-        for (minute, spot, *_), prices in zip(rows, quoted, strict=True):
+        price, oi, basis, carry = [], [], [], []
+        for (minute, spot, *_), prices, ois in zip(rows, quoted, open_interest, strict=True):
             value = prices.get(expiry)
             t = years_to_expiry(minute, expiry, underlying.exchange)
             price.append(value)
+            oi.append(None if ois is None else ois.get(expiry))
             basis.append(None if value is None else round(value - spot, 4))
             carry.append(None if value is None or t <= 0 else round(math.log(value / spot) / t, 6))
-        series.append(FutureSeries(expiry=expiry.isoformat(), price=price, basis=basis, carry=carry))
+        series.append(FutureSeries(expiry=expiry.isoformat(), price=price, oi=oi, basis=basis, carry=carry))
     near = expiries[0] if expiries else None
     nxt = expiries[1] if len(expiries) > 1 else None
     spread: list[float | None] = []
@@ -84,6 +96,7 @@ def futures_day(*, underlying: Underlying, day: date) -> FuturesDay:
         a = prices.get(near) if near else None
         b = prices.get(nxt) if nxt else None
         spread.append(None if a is None or b is None else round(b - a, 4))
+    rollover = [_rollover(ois, near) for ois in open_interest]
     return FuturesDay(
         symbol=underlying.symbol,
         date=day.isoformat(),
@@ -94,8 +107,21 @@ def futures_day(*, underlying: Underlying, day: date) -> FuturesDay:
             near=near.isoformat() if near else None, next=nxt.isoformat() if nxt else None, values=spread
         ),
         rollover=Rollover(
-            available=False,
-            reason=ROLLOVER_UNAVAILABLE,
+            available=any(value is not None for value in rollover),
+            reason=ROLLOVER_RULE if any(value is not None for value in rollover) else ROLLOVER_UNAVAILABLE,
             expiry_week=near is not None and day <= near < day + timedelta(days=7 - day.weekday()),
+            near=near.isoformat() if near else None,
+            values=rollover,
         ),
     )
+
+
+def _rollover(open_interest: dict[date, int] | None, near: date | None) -> float | None:
+    """Percent of the futures' open interest beyond ``near``; None where it was not kept, the near future's is
+    missing, or there is none."""
+    if open_interest is None or near is None or near not in open_interest:
+        return None
+    total = sum(oi for expiry, oi in open_interest.items() if expiry >= near)
+    if total <= 0:
+        return None
+    return round(100 * (total - open_interest[near]) / total, 4)

@@ -176,6 +176,7 @@ def chain_collect(
                 "future": outcome.plan.future,
                 "future_expiry": outcome.plan.future_expiry,
                 "futures": {expiry.isoformat(): price for expiry, price in outcome.plan.futures.items()},
+                "futures_oi": {expiry.isoformat(): oi for expiry, oi in outcome.plan.futures_oi.items()},
                 "vix": None if vix is None else float(vix),
                 "source": source,
             }
@@ -253,7 +254,7 @@ def _plan(
     }
     if not contracts.get(underlying.pk):
         raise KeyError("no listed options; run sync_instruments")
-    return plan_underlying(
+    plan = plan_underlying(
         contracts=contracts[underlying.pk],
         spot=float(spot_quote["last_price"]),
         spot_close=float((spot_quote.get("ohlc") or {}).get("close") or 0) or None,
@@ -267,6 +268,12 @@ def _plan(
         full_pct=config.full_pct,
         full_expiries=config.full_expiries,
     )
+    plan.futures_oi = {
+        f.expiry: int(quotes[f.key].get("oi") or 0)
+        for f in futures_by_underlying.get(underlying.pk, [])
+        if f.expiry in futures
+    }
+    return plan
 
 
 def _quote_all(

@@ -55,6 +55,7 @@ class UnderlyingPlan:
     future_expiry: date | None
     futures: dict[date, float]
     expiries: list[PlannedExpiry]
+    futures_oi: dict[date, int] = field(default_factory=dict)  # units, as Kite sends them
 
     @property
     def keys(self) -> list[str]:

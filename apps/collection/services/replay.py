@@ -170,10 +170,11 @@ def _quotes_reader(
             out[underlying.spot_key] = _quote(underlying.spot_token, minute, head.spot, close_price=head.spot_close)
             if head.vix is not None:
                 out[VIX_KEY] = _quote(264969, minute, head.vix)
+            futures_oi = head.futures_oi or {}
             for expiry_text, price in head.futures.items():
                 future = futures.get((head.underlying_id, date.fromisoformat(expiry_text)))
                 if future is not None:
-                    out[future[0]] = _quote(future[1], minute, float(price))
+                    out[future[0]] = _quote(future[1], minute, float(price), oi=futures_oi.get(expiry_text))
         rows = OptionQuote.objects.using(alias).filter(minute=minute, underlying_id__in=ids, source__in=LIVE_SOURCES)
         for row in rows.values(
             "instrument__exchange", "instrument__tradingsymbol", "instrument__instrument_token", *OPTION_FIELDS

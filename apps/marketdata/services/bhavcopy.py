@@ -170,6 +170,7 @@ def _underlying_quote(
         "future": nearest.settlement if nearest else None,
         "future_expiry": nearest.expiry if nearest else None,
         "futures": {r.expiry.isoformat(): r.settlement for r in futures},
+        "futures_oi": {r.expiry.isoformat(): r.oi for r in futures},
         "source": str(QuoteSource.BHAVCOPY),
     }
 
