@@ -7,6 +7,9 @@ knows which one it talks to:
   (``instrument_token`` int, ``exchange_token`` str, ``expiry`` a ``date`` or ``''``, ...).
 * ``quote(keys)``: ``{"EXCHANGE:TRADINGSYMBOL": {...17 Kite quote fields...}}`` where ``timestamp``
   and ``last_trade_time`` are naive IST datetimes (or None) and unknown keys are simply absent.
+* ``basket_margin(orders)``: the margin a basket of orders would block, before (``initial``) and after
+  (``final``) its hedge benefit, as Kite's ``/margins/basket`` computes it. Only a broker with a margin
+  system offers it: ``margin_ready()`` says why not (the simulated market and a replayed day have none).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from django.conf import settings
 
@@ -55,6 +59,46 @@ class SessionRequiredError(PermanentBrokerError):
     """No usable session: nobody logged in, or the token expired or was rejected."""
 
     code = "session_required"
+
+
+class MarginUnavailableError(PermanentBrokerError):
+    """This broker has no margin system (or cannot be asked now); the message says why."""
+
+    code = "margin_unavailable"
+
+
+@dataclass(frozen=True)
+class MarginOrder:
+    """One order of a basket, as Kite's margin calculator takes it (``quantity`` in units, not lots)."""
+
+    exchange: str
+    tradingsymbol: str
+    transaction_type: Literal["BUY", "SELL"]
+    quantity: int
+
+
+@dataclass(frozen=True)
+class MarginFigures:
+    """Rupees. ``total`` is what would be blocked: SPAN + exposure + the premium of bought options (+ anything else
+    the broker adds)."""
+
+    total: float
+    span: float
+    exposure: float
+    option_premium: float
+
+
+@dataclass(frozen=True)
+class BasketMargin:
+    """``initial``: each order margined on its own, summed; ``final``: the basket together, with its hedge benefit
+    (and, at Kite, the account's open positions)."""
+
+    initial: MarginFigures
+    final: MarginFigures
+
+    @property
+    def hedge_benefit(self) -> float:
+        return self.initial.total - self.final.total
 
 
 class RateLimiter(abc.ABC):
@@ -96,6 +140,8 @@ class Broker(abc.ABC):
     """Collects outside market hours (the simulated market, a replayed day): no market-hours gate."""
     replays: ClassVar[bool] = False
     """Answers from an archive (the replay broker): its responses are not archived again."""
+    margin_unavailable: ClassVar[str] = "This broker has no margin system."
+    """Why ``basket_margin`` is not offered, for a broker that does not offer it."""
 
     def __init__(self, *, rate_limiter: RateLimiter | None = None):
         self.rate_limiter = rate_limiter or LocalRateLimiter()
@@ -142,6 +188,15 @@ class Broker(abc.ABC):
     def ready(self) -> tuple[bool, str]:
         """Whether collection can call the broker now, and why not."""
         return True, "ok"
+
+    def margin_ready(self) -> tuple[bool, str]:
+        """Whether ``basket_margin`` can be asked now, and why not (no margin system, nobody logged in, ...)."""
+        return False, self.margin_unavailable
+
+    def basket_margin(self, orders: Sequence[MarginOrder]) -> BasketMargin:
+        """The basket's margin; :class:`MarginUnavailableError` from a broker without a margin system, another
+        :class:`BrokerError` when the broker could not answer."""
+        raise MarginUnavailableError(self.margin_unavailable)
 
     def quote_many(self, keys: Sequence[str], *, minute: datetime) -> Iterator[dict[str, QuoteDict]]:
         """Quotes in batches of at most 500 keys, each call paced by the rate limiter."""

@@ -99,8 +99,30 @@ class StrategyGreeksSerializer(serializers.Serializer):
 
 
 class MarginSerializer(serializers.Serializer):
-    available = serializers.BooleanField()
-    reason = serializers.CharField()
+    """The basket's margin from the broker (Kite's basket-margin API), priced now whatever `at` is; the figures
+    are null when it is unavailable."""
+
+    available = serializers.BooleanField(
+        help_text="False on the simulated market, without a Kite session, or when "
+        "Kite could not answer; `reason` says why."
+    )
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why there is no margin (what Kite said); '' when available."
+    )
+    initial = serializers.FloatField(allow_null=True, help_text="Rupees: each leg margined on its own, summed.")
+    final = serializers.FloatField(
+        allow_null=True, help_text="Rupees: the basket together, with its hedge benefit and the account's positions."
+    )
+    hedge_benefit = serializers.FloatField(allow_null=True, help_text="Rupees: `initial` - `final`.")
+    span = serializers.FloatField(allow_null=True, help_text="Rupees: SPAN of `final`.")
+    exposure = serializers.FloatField(allow_null=True, help_text="Rupees: exposure margin of `final`.")
+    premium = serializers.FloatField(allow_null=True, help_text="Rupees: premium of the bought legs in `final`.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `source` is a Field attribute, so it cannot be declared as a class attribute.
+        fields = super().get_fields()
+        fields["source"] = serializers.CharField(allow_null=True, help_text="The broker that computed it (`kite`).")
+        return fields
 
 
 class PayoffSerializer(serializers.Serializer):

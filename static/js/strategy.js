@@ -5,7 +5,10 @@
    The payoff is POSTed to /api/v1/strategies/payoff as {symbol, legs: [{expiry, strike, option_type, side, lots,
    price}], spots, at, dates?, iv_shift?} and drawn from its answer (apps/strategies/serializers.py PayoffSerializer:
    {lot_size, at_expiry, before_expiry: [{date, points}], breakevens, max_profit, max_loss, unlimited: {profit, loss},
-   pop, net_premium, greeks: {delta, gamma, theta, vega}, margin: {available, reason}}).
+   pop, net_premium, greeks: {delta, gamma, theta, vega}, margin: {available, reason, source, initial, final,
+   hedge_benefit, span, exposure, premium}}). The margin is the broker's (Kite's basket-margin API) for the legs now:
+   the final figure (with the hedge benefit) in the stat, initial / final / benefit and final's breakdown below it;
+   when unavailable, "unavailable" and the API's reason (what Kite said, or that the simulated market has none).
    The what-if sliders re-POST: spot shift centres the spots on the shifted spot, "days on" sends `dates` [the day
    that many days after the chain's], IV shift is sent as `iv_shift` (vol points) when not zero (the API applies it
    to the curves before expiry). An API error (4xx/5xx) is shown as its JSON `error`.
@@ -230,8 +233,15 @@
     const g = r.greeks || {};
     $("sb-greeks").textContent = [Live.num(g.delta, 2), Live.num(g.gamma, 4), Live.num(g.theta, 0), Live.num(g.vega, 0)].join(" / ");
     const m = r.margin || {};
-    $("sb-margin").textContent = m.available === true ? "available" : "unavailable";
-    $("sb-margin-reason").textContent = m.reason || "";
+    if (m.available === true) {
+      $("sb-margin").textContent = "₹" + rupees(m.final);
+      $("sb-margin-reason").textContent = "Margin from " + (m.source || "the broker") + ", now: initial ₹" + rupees(m.initial) +
+        ", final ₹" + rupees(m.final) + " after the hedge benefit of ₹" + rupees(m.hedge_benefit) +
+        " (SPAN ₹" + rupees(m.span) + ", exposure ₹" + rupees(m.exposure) + ", premium ₹" + rupees(m.premium) + ").";
+    } else {
+      $("sb-margin").textContent = "unavailable";
+      $("sb-margin-reason").textContent = m.reason || "";
+    }
   }
 
   function clearStats() { ["sb-net", "sb-maxp", "sb-maxl", "sb-be", "sb-pop", "sb-greeks", "sb-margin", "sb-whatif"].forEach((id) => { $(id).textContent = "—"; }); $("sb-margin-reason").textContent = ""; }

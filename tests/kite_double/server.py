@@ -6,6 +6,9 @@ access token per app (a new session kills the previous token); tokens die at the
 injectable clock; repeated ``i`` keys with the 500/1000 limits; unknown keys silently absent; CSV
 instruments with the 12-column header; per-api-key rate limits answering 429; and fault injection.
 
+It also answers ``POST /margins/basket`` (the basket-margin calculator) with a deterministic SPAN-like rule of
+its own, documented at :meth:`KiteDouble._basket_margin` and in docs/kite.md, so tests can work the figures out.
+
 Usage::
 
     double = KiteDouble().start()
@@ -26,12 +29,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.kite_double.market import IST, MarketBook, today_ist, utc_now
+from tests.kite_double.market import IST, MarketBook, Row, today_ist, utc_now
 
 HTML_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
@@ -39,6 +42,16 @@ HTML_502 = (
 )
 QUOTE_LIMITS = {"/quote": 500, "/quote/ohlc": 1000, "/quote/ltp": 1000}
 RATES = {"quote": 1, "historical": 3, "other": 10}
+SPAN_RATE = 0.09
+"""The double's SPAN for a sold option: this share of the underlying's notional (spot x units)."""
+EXPOSURE_RATE = 0.02
+"""The double's exposure margin for a sold option: this share of the underlying's notional."""
+ORDER_CHOICES = {
+    "transaction_type": {"BUY", "SELL"},
+    "variety": {"regular", "amo", "co", "iceberg", "auction"},
+    "product": {"NRML", "MIS", "CNC", "MTF"},
+    "order_type": {"MARKET", "LIMIT", "SL", "SL-M"},
+}
 
 
 @dataclass
@@ -65,6 +78,7 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     status: int = 0
+    body: bytes = b""
     at: float = field(default_factory=time.monotonic)
     """When it arrived (monotonic seconds), to check the client's pacing."""
 
@@ -268,18 +282,30 @@ class KiteDouble:
             )
 
     def handle(
-        self, method: str, path: str, query: dict[str, list[str]], form: dict[str, list[str]], headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        form: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes = b"",
     ) -> tuple[int, str, bytes]:
         """(status, content type, body) for one request."""
-        record = RecordedRequest(method, path, query, headers)
+        record = RecordedRequest(method, path, query, headers, body=body)
         with self._lock:
             self.requests.append(record)
-        status, ctype, body = self._dispatch(method, path, query, form, headers)
+        status, ctype, reply = self._dispatch(method, path, query, form, headers, body)
         record.status = status
-        return status, ctype, body
+        return status, ctype, reply
 
     def _dispatch(
-        self, method: str, path: str, query: dict[str, list[str]], form: dict[str, list[str]], headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        form: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes = b"",
     ) -> tuple[int, str, bytes]:
         if self.require_version_header and headers.get("x-kite-version") != "3":
             return _json(*_error(400, "InputException", "Missing or invalid `X-Kite-Version` header."))
@@ -347,6 +373,10 @@ class KiteDouble:
             )
         if path in QUOTE_LIMITS and method == "GET":
             return _json(*self._quotes(path, query.get("i", [])))
+        if path == "/margins/basket" and method == "POST":
+            if "json" not in headers.get("content-type", ""):
+                return _json(*_error(400, "InputException", "Margin requests need a JSON body (application/json)."))
+            return _json(*self._basket_margin(query, body))
         return _json(*_error(404, "GeneralException", f"Route not found: {method} {path}"))
 
     def _quotes(self, path: str, keys: list[str]) -> tuple[int, dict[str, Any]]:
@@ -369,6 +399,127 @@ class KiteDouble:
             else:
                 data[key] = {k: quote[k] for k in ("instrument_token", "last_price")}
         return 200, data
+
+    # --- margins ------------------------------------------------------------------------------
+
+    def _basket_margin(self, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, Any]]:
+        """``POST /margins/basket``: the double's margin for a basket of option orders, priced at its clock.
+
+        Validation (400 InputException, the message naming the order): a JSON list of order objects; a known
+        exchange and an option listed on it; ``transaction_type``, ``variety``, ``product``, ``order_type`` from
+        Kite's choices; a whole positive ``quantity`` that is a multiple of the lot size; non-negative ``price``.
+        ``consider_positions`` must be true/false (the double holds no positions, so both answer the same);
+        ``mode=compact`` answers only the totals (every other figure 0, no per-order list).
+
+        The rule, with U the underlying's spot and P the option's last price (what /quote answers now), q units:
+
+        * a bought option: ``option_premium`` = P x q, no SPAN or exposure;
+        * a sold option: ``span`` = SPAN_RATE x U x q, ``exposure`` = EXPOSURE_RATE x U x q;
+        * ``initial``: every order margined on its own, summed;
+        * ``final``: per (underlying, expiry) and option type, the sold units matched by bought units of the same
+          type (in the order of the basket, unit for unit) have SPAN min(SPAN_RATE x U, the spread's worst loss
+          per unit: max(0, K_bought - K_sold) for calls, max(0, K_sold - K_bought) for puts); unmatched sold
+          units keep the naked SPAN. Only one side can lose at expiry, so the (underlying, expiry)'s SPAN is the
+          larger of its calls' and its puts'. Exposure and premium are as ``initial``;
+        * ``total`` = span + exposure + option_premium; every figure rounded to the paisa.
+        """
+        consider = _first(query, "consider_positions").lower()
+        if consider not in {"", "true", "false"}:
+            return _error(400, "InputException", "Invalid `consider_positions`: use true or false.")
+        try:
+            orders = json.loads(body or b"null")
+        except ValueError:
+            return _error(400, "InputException", "The body is not valid JSON.")
+        if not isinstance(orders, list) or not orders:
+            return _error(400, "InputException", "The body must be a non-empty JSON list of orders.")
+        book, now = self.book, self.now()
+        legs: list[tuple[Row, str, int]] = []
+        for n, order in enumerate(orders, start=1):
+            if not isinstance(order, dict):
+                return _error(400, "InputException", f"Order {n}: not an object.")
+            exchange, symbol = order.get("exchange"), order.get("tradingsymbol")
+            if exchange not in {"NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX"}:
+                return _error(400, "InputException", f"Order {n}: invalid `exchange` {exchange!r}.")
+            row = book.by_key.get(f"{exchange}:{symbol}")
+            if row is None:
+                return _error(400, "InputException", f"Order {n}: invalid `tradingsymbol` {symbol!r} on {exchange}.")
+            if row.instrument_type not in {"CE", "PE"}:
+                reason = f"Order {n}: {exchange}:{symbol} is not an option (the double margins options only)."
+                return _error(400, "InputException", reason)
+            for name, choices in ORDER_CHOICES.items():
+                if order.get(name) not in choices:
+                    return _error(
+                        400,
+                        "InputException",
+                        f"Order {n}: invalid `{name}` {order.get(name)!r}; one of {', '.join(sorted(choices))}.",
+                    )
+            quantity = order.get("quantity")
+            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+                return _error(400, "InputException", f"Order {n}: `quantity` must be a positive whole number.")
+            if quantity % row.lot_size:
+                return _error(
+                    400,
+                    "InputException",
+                    f"Order {n}: quantity {quantity} of {symbol} is not a multiple of its lot size {row.lot_size}.",
+                )
+            for name in ("price", "trigger_price"):
+                value = order.get(name, 0)
+                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                    return _error(400, "InputException", f"Order {n}: invalid `{name}` {value!r}.")
+            legs.append((row, order["transaction_type"], quantity))
+
+        per_order = []
+        for row, side, quantity in legs:
+            assert row.underlying is not None
+            spot = book.spot_at(row.underlying.index, now)
+            if side == "BUY":
+                span, exposure, premium = 0.0, 0.0, book.price(row, now) * quantity
+            else:
+                span, exposure, premium = SPAN_RATE * spot * quantity, EXPOSURE_RATE * spot * quantity, 0.0
+            per_order.append((row, _margin(span, exposure, premium, row=row)))
+        initial = _margin(
+            sum(m["span"] for _, m in per_order),
+            sum(m["exposure"] for _, m in per_order),
+            sum(m["option_premium"] for _, m in per_order),
+        )
+        final = _margin(self._hedged_span(legs, now), initial["exposure"], initial["option_premium"])
+        if _first(query, "mode") == "compact":
+            initial, final = _compact(initial), _compact(final)
+            listed: list[dict[str, Any]] = []
+        else:
+            listed = [m for _, m in per_order]
+        charges = {"transaction_tax": 0, "exchange_turnover_charge": 0, "sebi_turnover_charge": 0, "brokerage": 0}
+        return 200, {"initial": initial, "final": final, "orders": listed, "charges": {**charges, "total": 0}}
+
+    def _hedged_span(self, legs: list[tuple[Row, str, int]], now: datetime) -> float:
+        """The basket's SPAN after its hedge benefit (the ``final`` rule of :meth:`_basket_margin`)."""
+        book = self.book
+        groups: dict[tuple[str, date | None], dict[str, float]] = {}
+        for kind in ("CE", "PE"):
+            by_group: dict[tuple[str, date | None], tuple[list[list[float]], list[list[float]]]] = {}
+            for row, side, quantity in legs:
+                if row.instrument_type != kind:
+                    continue
+                sold, bought = by_group.setdefault((row.name, row.expiry), ([], []))
+                (sold if side == "SELL" else bought).append([row.strike, float(quantity)])
+            for group, (sold, bought) in by_group.items():
+                row = next(r for r, _, _ in legs if (r.name, r.expiry) == group)
+                assert row.underlying is not None
+                naked = SPAN_RATE * book.spot_at(row.underlying.index, now)
+                span = 0.0
+                for strike, units in sold:
+                    while units > 0 and bought:
+                        hedge = bought[0]
+                        matched = min(units, hedge[1])
+                        loss = max(0.0, hedge[0] - strike) if kind == "CE" else max(0.0, strike - hedge[0])
+                        span += min(naked, loss) * matched
+                        units -= matched
+                        hedge[1] -= matched
+                        if hedge[1] <= 0:
+                            bought.pop(0)
+                    span += naked * units
+                groups.setdefault(group, {})[kind] = span
+        return sum(max(sides.values()) for sides in groups.values())
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -396,7 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         form = parse_qs(body.decode(), keep_blank_values=True) if body else {}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, ctype, payload = self.kite.handle(method, url.path, query, form, headers)
+        status, ctype, payload = self.kite.handle(method, url.path, query, form, headers, body)
         if "gzip" in headers.get("accept-encoding", "") and len(payload) > 1024:
             payload = gzip.compress(payload)
             extra = [("Content-Encoding", "gzip")]
@@ -444,6 +595,32 @@ def _ints(value: Any) -> Any:
     if isinstance(value, list):
         return [_ints(v) for v in value]
     return value
+
+
+def _margin(span: float, exposure: float, premium: float, *, row: Row | None = None) -> dict[str, Any]:
+    """A Kite margin object (the fields of docs/connect/v3/margins "Margin structure")."""
+    figures = {
+        "type": "equity",
+        "tradingsymbol": row.tradingsymbol if row else "",
+        "exchange": row.exchange if row else "",
+        "span": round(span, 2),
+        "exposure": round(exposure, 2),
+        "option_premium": round(premium, 2),
+        "additional": 0,
+        "bo": 0,
+        "cash": 0,
+        "var": 0,
+        "pnl": {"realised": 0, "unrealised": 0},
+        "leverage": 1,
+        "total": round(span + exposure + premium, 2),
+    }
+    return figures
+
+
+def _compact(figures: dict[str, Any]) -> dict[str, Any]:
+    """Compact mode: only the total (every other figure 0)."""
+    kept = ("type", "tradingsymbol", "exchange", "total", "pnl")
+    return {key: value if key in kept else 0 for key, value in figures.items()}
 
 
 def _json(status: int, payload: Any) -> tuple[int, str, bytes]:

@@ -50,7 +50,7 @@ def test_a_long_call_pays_its_intrinsic_value_less_the_premium_in_rupees(api, an
     assert (reply["max_profit"], reply["max_loss"]) == (None, -100 * 2 * LOT)
     assert reply["unlimited"] == {"profit": True, "loss": False}
     assert reply["net_premium"] == -100 * 2 * LOT
-    assert reply["margin"]["available"] is False and "Kite" in reply["margin"]["reason"]
+    assert reply["margin"]["available"] is False and "no margin system" in reply["margin"]["reason"]
     # Probability of profit: P(S_T > 23100) for S_T lognormal at the analysed forward and ATM IV.
     t = years_to_expiry(MINUTE + timedelta(minutes=1), WEEKLY)
     sd = analysed.atm_iv * math.sqrt(t)

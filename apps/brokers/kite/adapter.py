@@ -18,9 +18,18 @@ from django.utils import timezone
 from kiteconnect import KiteConnect
 
 from apps.brokers import services as broker_services
-from apps.brokers.base import Broker, InstrumentRow, LocalRateLimiter, QuoteDict, RateLimiter
+from apps.brokers.base import (
+    BasketMargin,
+    Broker,
+    InstrumentRow,
+    LocalRateLimiter,
+    MarginFigures,
+    MarginOrder,
+    QuoteDict,
+    RateLimiter,
+)
 from apps.brokers.kite.client import KiteConfig, kite_client
-from apps.brokers.kite.errors import KiteNoSessionError, KiteSessionError
+from apps.brokers.kite.errors import KiteGeneralError, KiteNoSessionError, KiteSessionError
 from apps.brokers.kite.instruments_dump import InstrumentsDumpError, instruments_dump_parse
 from apps.brokers.kite.normalise import quote_normalise
 from apps.brokers.kite.retry import RetryPolicy, call_with_retries
@@ -149,3 +158,52 @@ class KiteBroker(Broker):
     def collection_minute(self, *, last_collected: datetime | None, now: datetime) -> datetime:
         """Live data is for now: the current minute, aware UTC."""
         return now.astimezone(UTC).replace(second=0, microsecond=0)
+
+    # --- margins ------------------------------------------------------------------------------
+
+    def margin_ready(self) -> tuple[bool, str]:
+        """Kite computes margins for a logged-in account only."""
+        return self.ready()
+
+    def basket_margin(self, orders: Sequence[MarginOrder]) -> BasketMargin:
+        """``POST /margins/basket?consider_positions=True`` (pykiteconnect's ``basket_order_margins``, JSON body of
+        NRML market orders), paced as an "other" call and retried like every Kite call. Full mode, not compact:
+        compact answers only the totals, and the breakdown (SPAN, exposure, premium) is shown."""
+        session, reason = self.usable_session()
+        if session is None:
+            raise KiteNoSessionError(reason)
+        params = [
+            {
+                "exchange": order.exchange,
+                "tradingsymbol": order.tradingsymbol,
+                "transaction_type": order.transaction_type,
+                "variety": "regular",
+                "product": "NRML",
+                "order_type": "MARKET",
+                "quantity": order.quantity,
+                "price": 0,
+                "trigger_price": 0,
+            }
+            for order in orders
+        ]
+        self.rate_limiter.acquire("other")
+        raw: Any = self._call(
+            session, lambda kite: kite.basket_order_margins(params, consider_positions=True), kind="other"
+        )
+        return BasketMargin(initial=_margin_figures(raw, "initial"), final=_margin_figures(raw, "final"))
+
+
+def _margin_figures(raw: Any, part: str) -> MarginFigures:
+    """One of the reply's ``initial``/``final`` margin objects (Kite sends whole rupees as JSON ints)."""
+    block = raw.get(part) if isinstance(raw, dict) else None
+    try:
+        if not isinstance(block, dict):
+            raise TypeError(f"no `{part}` object")
+        return MarginFigures(
+            total=float(block["total"]),
+            span=float(block.get("span") or 0),
+            exposure=float(block.get("exposure") or 0),
+            option_premium=float(block.get("option_premium") or 0),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KiteGeneralError(f"Kite's basket-margin reply is not usable ({exc}): {str(raw)[:200]}") from None

@@ -37,6 +37,10 @@ class ReplayBroker(Broker):
     name: ClassVar[str] = "replay"
     any_time: ClassVar[bool] = True
     replays: ClassVar[bool] = True
+    margin_unavailable: ClassVar[str] = (
+        "A replayed day has no margin system: basket margin comes from Kite's basket-margin API, "
+        "with OPTRADING_BROKER=kite and a Kite session."
+    )
 
     def __init__(self, day: ReplayDay, *, rate_limiter: RateLimiter | None = None):
         super().__init__(rate_limiter=rate_limiter or NoRateLimit())

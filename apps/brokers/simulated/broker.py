@@ -75,6 +75,10 @@ def next_session_minute(after: datetime) -> datetime:
 class SimulatedBroker(Broker):
     name: ClassVar[str] = "simulated"
     simulated: ClassVar[bool] = True
+    margin_unavailable: ClassVar[str] = (
+        "The simulated market has no margin system: basket margin comes from Kite's basket-margin API, "
+        "with OPTRADING_BROKER=kite and a Kite session."
+    )
 
     def __init__(
         self,

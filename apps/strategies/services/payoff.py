@@ -21,14 +21,11 @@ from apps.market.clock import IST, to_ist
 from apps.market.models import Underlying
 from apps.marketdata.models import OptionQuote, UnderlyingQuote
 from apps.marketdata.selectors import chain_minute_at
+from apps.strategies.services.margin import MarginLeg, strategy_margin
 from pricing import strategy as maths
 from pricing.year_fraction import year_fraction_minutes
 
 MAX_DATES = 5
-MARGIN_UNAVAILABLE = (
-    "Basket margin is not computed yet: it needs Kite's basket-margin API, which optrading does not call yet "
-    "(and the simulated market has no margin system)."
-)
 
 
 class StrategyInvalid(ApplicationError):
@@ -285,7 +282,13 @@ def strategy_payoff(
         else maths.probability_of_profit(priced, spot, forward=chains[first].forward, sigma=atm_iv, r=rate),
         net_premium=round(maths.net_premium(priced), 2),
         greeks={name: round(value, 6) for name, value in maths.aggregate_greeks(priced, spot, r=rate).items()},
-        margin={"available": False, "reason": MARGIN_UNAVAILABLE},
+        margin=strategy_margin(
+            underlying=underlying,
+            legs=[
+                MarginLeg(leg.expiry, leg.strike, leg.option_type, leg.side, out["quantity"])
+                for leg, out in zip(legs, out_legs, strict=True)
+            ],
+        ),
     )
 
 
