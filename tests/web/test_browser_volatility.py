@@ -88,13 +88,12 @@ def _answers(page: Any, do: Any, endpoints: tuple[str, ...]) -> dict[str, tuple[
 def _assert_surface_drawn(page: Any, surface: dict[str, Any], term: dict[str, Any]) -> None:
     at = _ist(datetime.fromisoformat(surface["minute"]))
     page.wait_for_function(
-        "at => { const d = document.getElementById('vol-surface').dataset; return d.state === 'drawn' && d.at === at; }",
+        "at => { const d = document.getElementById('vol-surface').dataset;"
+        " return d.state === 'drawn' && d.at === at; }",
         arg=at,
     )
     option = page.evaluate(OPTION, "vol-surface")
-    cells = [
-        [x, y, iv * 100] for y, row in enumerate(surface["iv"]) for x, iv in enumerate(row) if iv is not None
-    ]
+    cells = [[x, y, iv * 100] for y, row in enumerate(surface["iv"]) for x, iv in enumerate(row) if iv is not None]
     assert option["series"][0]["data"] == cells  # every known cell, the API's value; a null one is not drawn
     assert any(iv is None for row in surface["iv"] for iv in row)  # the expiries do not list the same strikes
     assert option["yAxis"][0]["data"] == surface["expiries"]
