@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 from tests.live.chain import MINUTE_1, MINUTE_2, chain_write, underlying_create
+from tests.security.test_csp import HANDLER, INLINE_SCRIPT
 
 pytestmark = pytest.mark.django_db
 PAGE = "/volatility/"
@@ -110,3 +111,12 @@ def test_an_unknown_symbol_is_a_404_page(trader: Client) -> None:
     response = trader.get(PAGE + "?symbol=NIFTI")
     assert response.status_code == 404
     assert "Unknown symbol" in response.content.decode()
+
+
+def test_it_runs_under_the_content_security_policy_without_inline_code(trader: Client) -> None:
+    nifty = underlying_create()
+    chain_write(nifty, minute=MINUTE_1)
+    response = trader.get(PAGE + "?symbol=NIFTY")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    html = response.content.decode()
+    assert not INLINE_SCRIPT.findall(html) and not HANDLER.findall(html) and "<style" not in html.lower()
