@@ -5,7 +5,7 @@ in the page as JSON."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any, TypedDict, TypeVar
 
@@ -26,6 +26,7 @@ from apps.api import params
 from apps.brokers.base import BrokerError, get_broker
 from apps.brokers.selectors import auth_status_get
 from apps.core.errors import ApplicationError, NotFoundError
+from apps.market.calendar import is_trading_day
 from apps.market.choices import ExpiryBucket
 from apps.market.clock import IST, ist_day_bounds
 from apps.market.models import Underlying
@@ -202,6 +203,54 @@ def charts_data(request: HttpRequest) -> HttpResponse:
             {"error": f"No analytics for {selected.symbol} ({context['bucket']}) at that minute."}, status=404
         )
     return JsonResponse(data)
+
+
+SKEW_DAYS = 30
+"""The volatility page's default skew range: the 30 calendar days up to the day shown."""
+SKEW_MAX_DAYS = 366
+
+
+class VolatilityRange(TypedDict):
+    """The volatility page's skew-across-days request (embedded as JSON): the API's from/to/bucket and the
+    exchange's sessions in that range, the x axis on which a session without data is a gap."""
+
+    symbol: str
+    bucket: str
+    start: str
+    end: str
+    sessions: list[str]
+
+
+def _skew_range(request: HttpRequest, underlying: Underlying, bucket: str, day: str | None) -> VolatilityRange:
+    first, last = params.parse_date_range(request.GET)
+    if last is None:
+        last = date.fromisoformat(day) if day else timezone.now().astimezone(IST).date()
+    if first is None:
+        first = last - timedelta(days=SKEW_DAYS)
+    if first > last:
+        raise ApplicationError(f"from={first.isoformat()} is after the day shown ({last.isoformat()}); give to= too.")
+    if (last - first).days > SKEW_MAX_DAYS:
+        raise ApplicationError(f"from={first.isoformat()} to to={last.isoformat()} is over {SKEW_MAX_DAYS} days.")
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return VolatilityRange(
+        symbol=underlying.symbol,
+        bucket=bucket,
+        start=first.isoformat(),
+        end=last.isoformat(),
+        sessions=[d.isoformat() for d in days if is_trading_day(d, underlying.exchange)],
+    )
+
+
+@page
+def volatility(request: HttpRequest) -> HttpResponse:
+    """The IV surface (strikes x expiries), the smiles and the term structure as of a minute (``at=``, time travel
+    as on the chain page), and the skew across days (``from=``/``to=``, default the 30 days up to the day shown)
+    for the expiry bucket; the page reads the surface, term-structure and skew-history APIs itself."""
+    context = _chain_context(request)
+    selected = context["selected"]
+    travel = _time_travel(request, selected)
+    skew = _skew_range(request, selected, context["bucket"], travel["day"]) if selected else None
+    return render(request, "web/volatility.html", {**context, "travel": travel, "skew": skew})
 
 
 FLOW_FIELDS = [

@@ -107,6 +107,7 @@ EXPECTED: dict[str, str] = {
             "charts/",
             "charts/data",
             "oi-flow/",
+            "volatility/",
             "strategy/",
             "participants/",
             "overview/",
