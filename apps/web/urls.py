@@ -11,6 +11,7 @@ urlpatterns = [
     path("charts/", views.charts, name="charts"),
     path("charts/data", views.charts_data, name="charts-data"),
     path("oi-flow/", views.oi_flow, name="oi-flow"),
+    path("futures/", views.futures, name="futures"),
     path("volatility/", views.volatility, name="volatility"),
     path("strategy/", views.strategy, name="strategy"),
     path("participants/", views.participants, name="participants"),

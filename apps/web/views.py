@@ -253,6 +253,20 @@ def volatility(request: HttpRequest) -> HttpResponse:
     return render(request, "web/volatility.html", {**context, "travel": travel, "skew": skew})
 
 
+@page
+def futures(request: HttpRequest) -> HttpResponse:
+    """Each listed future through one IST day (``date=``, default the day of the latest archived spot): price,
+    basis, annualised carry, the near-next calendar spread, open interest and rollover %; the page reads the
+    futures API itself."""
+    context = _chain_context(request)
+    selected = context["selected"]
+    day = params.parse_date(request.GET, "date")
+    if day is None and selected is not None:
+        latest = next((item.quote for item in context["underlyings"] if item.underlying.pk == selected.pk), None)
+        day = latest.minute.astimezone(IST).date() if latest else None
+    return render(request, "web/futures.html", {**context, "day": day.isoformat() if day else None})
+
+
 FLOW_FIELDS = [
     ("oi", "OI"),
     ("doi_open", "ΔOI vs the previous close"),

@@ -108,6 +108,7 @@ EXPECTED: dict[str, str] = {
             "charts/data",
             "oi-flow/",
             "volatility/",
+            "futures/",
             "strategy/",
             "participants/",
             "overview/",
