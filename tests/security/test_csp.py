@@ -11,7 +11,19 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/charts/", "/oi-flow/", "/volatility/", "/futures/", "/participants/", "/overview/", "/system/", "/alerts/", "/broker/", "/accounts/login/"]
+PAGES = [
+    "/",
+    "/charts/",
+    "/oi-flow/",
+    "/volatility/",
+    "/futures/",
+    "/participants/",
+    "/overview/",
+    "/system/",
+    "/alerts/",
+    "/broker/",
+    "/accounts/login/",
+]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
 HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 

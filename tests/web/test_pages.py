@@ -16,7 +16,18 @@ from tests.live.chain import MINUTE_1, WEEKLY, chain_write, underlying_create
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/charts/", "/oi-flow/", "/volatility/", "/futures/", "/strategy/", "/participants/", "/overview/", "/system/", "/broker/"]
+PAGES = [
+    "/",
+    "/charts/",
+    "/oi-flow/",
+    "/volatility/",
+    "/futures/",
+    "/strategy/",
+    "/participants/",
+    "/overview/",
+    "/system/",
+    "/broker/",
+]
 PARTICIPANTS_OI = Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "participants"
 
 

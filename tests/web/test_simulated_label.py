@@ -8,7 +8,17 @@ from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/charts/", "/oi-flow/", "/volatility/", "/futures/", "/participants/", "/overview/", "/system/", "/broker/"]
+PAGES = [
+    "/",
+    "/charts/",
+    "/oi-flow/",
+    "/volatility/",
+    "/futures/",
+    "/participants/",
+    "/overview/",
+    "/system/",
+    "/broker/",
+]
 LABEL = b'<span class="badge simulated"'
 
 
