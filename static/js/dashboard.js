@@ -10,7 +10,13 @@
    drawn as a full chain message. "Back to live" reconnects the feeds.
 
    Rows shown are the strikes within ATM ± N of the "Strikes" control; OI, ΔOI and volume are shown in units
-   or lots (the "OI in" control); both choices are remembered in this browser (localStorage). */
+   or lots (the "OI in" control).
+
+   Greeks "all" adds vanna, charm, vomma, speed, zomma and color to each side. The feed carries first-order greeks
+   only, so they are read from /api/v1/option-chain/<symbol>?bucket=&at=<the minute shown>&offsets=-N..N&greeks=all,
+   once per minute shown (live: when a new minute arrives; replay: with each minute), and drawn as the API gives
+   them; an unknown value is "—", an API error is shown as its JSON error beside the table. With "first" nothing
+   more is asked. All three choices are remembered in this browser (localStorage). */
 "use strict";
 (function () {
   const table = document.getElementById("chain");
@@ -19,6 +25,7 @@
   const priceField = document.getElementById("price-field");
   const rangeField = document.getElementById("strike-range");
   const unitField = document.getElementById("oi-unit");
+  const greeksField = document.getElementById("greeks");
   const LOTS = JSON.parse((document.getElementById("lot-sizes") || { textContent: "{}" }).textContent);
   const remembered = (key, field) => {
     const saved = localStorage.getItem(key);
@@ -27,6 +34,7 @@
   };
   remembered("optrading.strikeRange", rangeField);
   remembered("optrading.oiUnit", unitField);
+  remembered("optrading.greeks", greeksField);
   const legs = new Map();        // key -> the leg last received
   const sides = new Map();       // "<strike>|<CE|PE>" -> the same leg, to find a row's other side
   const strikeRows = new Map();  // strike -> its <tr>
@@ -59,7 +67,31 @@
   ];
   const BUILDUPS = ["long_buildup", "short_buildup", "short_covering", "long_unwinding", "neutral"];
 
-  function sideColumns(side) { return side === "CE" ? LEG_COLUMNS : LEG_COLUMNS.slice().reverse(); }
+  /* The second-order greeks of the minute shown, from the chain API (greeks=all): "off" (Greeks: first), "loading",
+     "drawn" or "failed"; `second` maps "<strike>|<CE|PE>" to the API's leg. */
+  let secondState = "off";
+  let second = new Map();
+  let secondTicket = 0;          // only the latest request's answer is drawn
+  let secondMinute = null;       // the live minute last asked for
+  const SECOND_ORDER = ["vanna", "charm", "vomma", "speed", "zomma", "color"];
+  const SIG = new Intl.NumberFormat("en-IN", { minimumSignificantDigits: 3, maximumSignificantDigits: 3 });
+  const SCI = new Intl.NumberFormat("en-IN", { notation: "scientific", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  /* 3 significant figures (E notation below 0.001, where speed, zomma and color live); "—" when unknown. */
+  function sig(value) {
+    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+    return value !== 0 && Math.abs(value) < 1e-3 ? SCI.format(value) : SIG.format(value);
+  }
+  function secondOf(leg, name) {
+    if (secondState === "loading") return "…";
+    if (secondState !== "drawn") return "—";
+    const got = second.get(leg.strike + "|" + leg.option_type);
+    return sig(got ? got[name] : null);
+  }
+  const SECOND_COLUMNS = SECOND_ORDER.map((name) => [name, (r) => secondOf(r, name), false]);
+  function allGreeks() { return greeksField.value === "all"; }
+  function columns() { return allGreeks() ? SECOND_COLUMNS.concat(LEG_COLUMNS) : LEG_COLUMNS; }
+  function sideColumns(side) { return side === "CE" ? columns() : columns().slice().reverse(); }
+  function width() { return 2 * columns().length + 1; }
 
   function legCell(side, name, wide) {
     const td = document.createElement("td");
@@ -117,7 +149,7 @@
     if (strikeRows.size && empty) empty.closest("tr").remove();
     if (!strikeRows.size && !empty) {
       const tr = document.createElement("tr");
-      tr.innerHTML = '<td colspan="17" class="text muted" id="chain-empty">No rows in this expiry bucket at the latest collection.</td>';
+      tr.innerHTML = `<td colspan="${width()}" class="text muted" id="chain-empty">No rows in this expiry bucket at the latest collection.</td>`;
       body.appendChild(tr);
     }
   }
@@ -170,6 +202,10 @@
     table.dataset.at = Live.istParam(message.minute);
     table.dataset.updates = String(Number(table.dataset.updates || 0) + 1);
     if (travel && message.full !== "replay") travel.liveMinute(message.minute);
+    if (message.full !== "replay" && allGreeks() && message.minute !== secondMinute) {
+      secondMinute = message.minute;
+      showSecondOrder(message.minute);
+    }
     const link = new URL($("to-strategy").href);
     if (message.full === "replay") link.searchParams.set("at", table.dataset.at); else link.searchParams.delete("at");
     $("to-strategy").href = link.toString();
@@ -228,6 +264,72 @@
     return { type: "chain.update", full: "replay", removed: [], rows: rows, minute: chain.minute, spot: chain.spot, atm_strike: atm };
   }
 
+  /* Redraw the second-order cells of the rows shown (after an answer, or while one is being read). */
+  function repaintSecond() {
+    strikeRows.forEach(function (tr, strike) {
+      ["CE", "PE"].forEach(function (side) {
+        const leg = legOf(strike, side);
+        SECOND_COLUMNS.forEach(function ([name, format]) {
+          const td = tr.querySelector(`td[data-side="${side}"][data-field="${name}"]`);
+          if (td) td.textContent = leg ? format(leg) : "";
+        });
+      });
+    });
+  }
+
+  /* Read the second-order greeks of the minute `iso` (the chain's own request with greeks=all) and draw them; an
+     API error is shown as its JSON error and leaves the rest of the chain as it is. Resolves once drawn. */
+  async function showSecondOrder(iso) {
+    if (!allGreeks() || !iso) return;
+    const ticket = ++secondTicket;
+    secondState = "loading";
+    table.dataset.greeksState = "loading";
+    repaintSecond();
+    const n = range();
+    const offsets = n === null ? "" : `&offsets=${-n}..${n}`;
+    const at = encodeURIComponent(Live.istParam(iso));
+    const got = await Live.getJson(`/api/v1/option-chain/${symbol}?bucket=${bucket}&at=${at}${offsets}&greeks=all`, "second-order greeks");
+    if (ticket !== secondTicket || !allGreeks()) return;
+    second = new Map();
+    if (got.ok) {
+      got.body.rows.forEach(function (row) {
+        if (row.ce) second.set(row.strike + "|CE", row.ce);
+        if (row.pe) second.set(row.strike + "|PE", row.pe);
+      });
+      secondState = "drawn";
+      table.dataset.greeks = Live.istParam(got.body.minute);
+    } else {
+      secondState = "failed";
+      delete table.dataset.greeks;
+    }
+    $("greeks-error").textContent = got.ok ? "" : got.message;
+    $("greeks-failed").hidden = got.ok;
+    repaintSecond();
+    table.dataset.greeksState = secondState;
+  }
+
+  /* Show or hide the second-order columns (the header's, then every row's, redrawn). */
+  function greekColumns() {
+    const all = allGreeks();
+    table.querySelectorAll("thead th.g2").forEach((th) => { th.hidden = !all; });
+    const span = String(columns().length);
+    $("calls-head").colSpan = span;
+    $("puts-head").colSpan = span;
+    const empty = $("chain-empty");
+    if (empty) empty.colSpan = width();
+    $("greeks-units").hidden = !all;
+    if (!all) {
+      secondTicket++;
+      secondState = "off";
+      second = new Map();
+      secondMinute = null;
+      delete table.dataset.greeks;
+      delete table.dataset.greeksState;
+      $("greeks-failed").hidden = true;
+    }
+    redraw();
+  }
+
   async function api(path) {
     const response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     const body = await response.json().catch(() => ({}));
@@ -243,6 +345,7 @@
     const [chain, summary] = await Promise.all([
       api(`/api/v1/option-chain/${symbol}?bucket=${bucket}&at=${at}${offsets}`),
       api(`/api/v1/analytics/${symbol}/summary?bucket=${bucket}&at=${at}`).catch(() => null),
+      showSecondOrder(iso),
     ]);
     if (!current()) return;
     onChain(chainMessage(chain));
@@ -253,6 +356,7 @@
   let feeds = [];
   function goLive() {
     feeds.forEach((f) => f.close());
+    secondMinute = null;  // the feed's first minute is read again
     feeds = [Live.connect(table.dataset.ws, onChain, status), Live.connect(table.dataset.analyticsWs, onAnalytics, function () {})];
   }
   function leaveLive() {
@@ -270,8 +374,19 @@
     $("unit-note").textContent = lots ? "units divided by the expiry's lot size" : "quantity, as the exchange reports them";
     redraw();
   });
-  rangeField.addEventListener("change", function () { if (travel && travel.replaying()) travel.reload(); else redraw(); });
+  rangeField.addEventListener("change", function () {
+    if (travel && travel.replaying()) { travel.reload(); return; }
+    redraw();
+    if (allGreeks()) showSecondOrder(table.dataset.minute);  // the strikes now in range
+  });
+  greeksField.addEventListener("change", function () {
+    greekColumns();
+    if (!allGreeks()) return;
+    if (!(travel && travel.replaying())) secondMinute = table.dataset.minute || null;
+    showSecondOrder(table.dataset.minute);
+  });
   if (unitField.value === "lots") unitField.dispatchEvent(new Event("change"));
+  if (allGreeks()) greekColumns();
   travel = window.TimeTravel && TimeTravel.init({
     show: showMinute, live: goLive, leaveLive: leaveLive,
     failed: function (message) { status(message, "failed"); },
