@@ -96,8 +96,8 @@ def analytics_compute_minute(
         symbol, exchange = Underlying.objects.values_list("symbol", "exchange").get(pk=underlying_id)
     underlying_quote = UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute=minute).first()
     spot = underlying_quote.spot if underlying_quote else float(np.nanmedian(frame.spot))
-    # The archive keeps one future per minute, the nearest: a later expiry with no strike that qualifies for
-    # parity cannot fall back to its own future here, so it is carried (forward_source "carry").
+    # Every future quoted that minute (``futures``): an expiry with no strike that qualifies for parity falls
+    # back to its own future; one without a future of its own is carried (forward_source "carry").
     futures: dict[date, float] = {}
     if underlying_quote is not None:
         futures = {date.fromisoformat(expiry): float(price) for expiry, price in underlying_quote.futures.items()}
