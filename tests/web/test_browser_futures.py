@@ -5,7 +5,6 @@ and must be the futures API's answer to the page's own request, and the rollover
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from apps.market.calendar import session_open
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionStatus, UnderlyingQuote
 from tests.web.test_browser import _off_loop
-from tests.web.test_browser_trader import PASSWORD, _api, _path, _shot, browser, server  # noqa: F401
+from tests.web.test_browser_trader import PASSWORD, _api, _path, _shot, browser, page, server  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 4, 27)  # Monday; NIFTY's April future expires on Tuesday 28 April
@@ -44,28 +43,9 @@ def minutes() -> list[datetime]:
     return collected
 
 
-@pytest.fixture
-def page(minutes: list[datetime], server: str, browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.base = server
-        tab.goto(f"{server}/accounts/login/")
-        tab.fill("input[name=username]", "trader")
-        tab.fill("input[name=password]", PASSWORD)
-        tab.click("button[type=submit]")
-        tab.wait_for_url(f"{server}/")
-        yield tab
-        assert tab.errors == []
-    finally:
-        context.close()
-
-
-def _asked(page: Any, do: Any) -> tuple[str, int, dict[str, Any]]:
-    """Run ``do``; the URL of the futures API the page asked and the real API's status and answer to it."""
-    with page.expect_response(lambda r: urlsplit(r.url).path == API) as seen:
+def _asked(tab: Any, do: Any) -> tuple[str, int, dict[str, Any]]:
+    """Run ``do``; the URL of the futures API the tab asked and the real API's status and answer to it."""
+    with tab.expect_response(lambda r: urlsplit(r.url).path == API) as seen:
         do()
     url = seen.value.url
     status, answer = _off_loop(_api, method="GET", path=_path(url))
@@ -81,7 +61,9 @@ def _rollover_of(minute: datetime) -> float:
 
 
 def test_it_draws_basis_carry_spread_oi_and_rollover_as_the_api_answers(
-    page: Any, minutes: list[datetime], tmp_path: Path
+    page: Any,  # noqa: F811
+    minutes: list[datetime],
+    tmp_path: Path,
 ) -> None:
     url, status, answer = _asked(page, lambda: page.goto(f"{page.base}/futures/?symbol=NIFTY"))
 

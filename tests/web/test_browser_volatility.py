@@ -6,7 +6,6 @@ the exchange's sessions (a session without data a gap). Screenshot: ``volatility
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from apps.market.clock import IST
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionStatus
 from tests.web.test_browser import _off_loop
-from tests.web.test_browser_trader import PASSWORD, _api, _ist, _path, _shot, browser, server  # noqa: F401
+from tests.web.test_browser_trader import PASSWORD, _api, _ist, _path, _shot, browser, page, server  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAST = [date(2026, 4, 22), date(2026, 4, 23), date(2026, 4, 24)]
@@ -48,31 +47,12 @@ def minutes(settings: Any) -> list[datetime]:
     return collected
 
 
-@pytest.fixture
-def page(minutes: list[datetime], server: str, browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.base = server
-        tab.goto(f"{server}/accounts/login/")
-        tab.fill("input[name=username]", "trader")
-        tab.fill("input[name=password]", PASSWORD)
-        tab.click("button[type=submit]")
-        tab.wait_for_url(f"{server}/")
-        yield tab
-        assert tab.errors == []
-    finally:
-        context.close()
-
-
-def _answers(page: Any, do: Any, endpoints: tuple[str, ...]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Run ``do``; for each endpoint the URL the page asked and the real API's answer to that URL (with the same
-    status as the page got)."""
+def _answers(tab: Any, do: Any, endpoints: tuple[str, ...]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Run ``do``; for each endpoint the URL the tab asked and the real API's answer to that URL (with the same
+    status as the tab got)."""
     with ExitStack() as stack:
         seen = [
-            stack.enter_context(page.expect_response(lambda r, e=e: urlsplit(r.url).path.endswith(f"/{e}")))
+            stack.enter_context(tab.expect_response(lambda r, e=e: urlsplit(r.url).path.endswith(f"/{e}")))
             for e in endpoints
         ]
         do()
@@ -85,27 +65,27 @@ def _answers(page: Any, do: Any, endpoints: tuple[str, ...]) -> dict[str, tuple[
     return out
 
 
-def _assert_surface_drawn(page: Any, surface: dict[str, Any], term: dict[str, Any]) -> None:
+def _assert_surface_drawn(tab: Any, surface: dict[str, Any], term: dict[str, Any]) -> None:
     at = _ist(datetime.fromisoformat(surface["minute"]))
-    page.wait_for_function(
+    tab.wait_for_function(
         "at => { const d = document.getElementById('vol-surface').dataset;"
         " return d.state === 'drawn' && d.at === at; }",
         arg=at,
     )
-    option = page.evaluate(OPTION, "vol-surface")
+    option = tab.evaluate(OPTION, "vol-surface")
     cells = [[x, y, iv * 100] for y, row in enumerate(surface["iv"]) for x, iv in enumerate(row) if iv is not None]
     assert option["series"][0]["data"] == cells  # every known cell, the API's value; a null one is not drawn
     assert any(iv is None for row in surface["iv"] for iv in row)  # the expiries do not list the same strikes
     assert option["yAxis"][0]["data"] == surface["expiries"]
     assert option["xAxis"][0]["data"] == [str(k).removesuffix(".0") for k in surface["strikes"]]
     # One smile per expiry, the surface's row: IV against the strike, or against the strike over the forward.
-    moneyness = page.get_attribute("#vol-smile", "data-x") == "moneyness"
-    smile = page.evaluate(OPTION, "vol-smile")
+    moneyness = tab.get_attribute("#vol-smile", "data-x") == "moneyness"
+    smile = tab.evaluate(OPTION, "vol-smile")
     assert [s["name"] for s in smile["series"]] == surface["expiries"]
     for y, series in enumerate(smile["series"]):
         forward, row = surface["forwards"][y], zip(surface["strikes"], surface["iv"][y], strict=True)
         assert series["data"] == [[k / forward if moneyness else k, iv * 100] for k, iv in row if iv is not None]
-    drawn_term = page.evaluate(OPTION, "vol-term")
+    drawn_term = tab.evaluate(OPTION, "vol-term")
     assert drawn_term["xAxis"][0]["data"] == [p["expiry"] for p in term["expiries"]]
     assert drawn_term["series"][0]["data"] == [
         None if p["atm_iv"] is None else p["atm_iv"] * 100 for p in term["expiries"]
@@ -119,13 +99,13 @@ def _sessions(first: str, last: str) -> list[str]:
     return [d.isoformat() for d in days if is_trading_day(d)]
 
 
-def _assert_skew_drawn(page: Any, url: str, skew: dict[str, Any]) -> list[str]:
+def _assert_skew_drawn(tab: Any, url: str, skew: dict[str, Any]) -> list[str]:
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-    page.wait_for_selector("#skew-level[data-state=drawn]", state="attached")
+    tab.wait_for_selector("#skew-level[data-state=drawn]", state="attached")
     days = _sessions(query["from"], query["to"])
     by_day = {p["minute"][:10]: p for p in skew["points"]}
     assert set(by_day) <= set(days)
-    wings, level = page.evaluate(OPTION, "skew-wings"), page.evaluate(OPTION, "skew-level")
+    wings, level = tab.evaluate(OPTION, "skew-wings"), tab.evaluate(OPTION, "skew-level")
     assert wings["xAxis"][0]["data"] == days == level["xAxis"][0]["data"]
 
     def column(key: str, scale: float) -> list[float | None]:
@@ -136,11 +116,15 @@ def _assert_skew_drawn(page: Any, url: str, skew: dict[str, Any]) -> list[str]:
     assert wings["series"][1]["data"] == column("bf25", 100)
     assert level["series"][0]["data"] == column("atm_iv", 100)
     assert level["series"][1]["data"] == column("straddle", 1)
-    assert page.get_attribute("#skew-wings", "data-points") == str(len(skew["points"]))
+    assert tab.get_attribute("#skew-wings", "data-points") == str(len(skew["points"]))
     return days
 
 
-def test_the_surface_and_the_skew_across_days_are_the_apis(page: Any, minutes: list[datetime], tmp_path: Path) -> None:
+def test_the_surface_and_the_skew_across_days_are_the_apis(
+    page: Any,  # noqa: F811
+    minutes: list[datetime],
+    tmp_path: Path,
+) -> None:
     asked = _answers(
         page,
         lambda: page.goto(f"{page.base}/volatility/?symbol=NIFTY&bucket=this_week"),
@@ -177,7 +161,10 @@ def test_the_surface_and_the_skew_across_days_are_the_apis(page: Any, minutes: l
     assert page.inner_text("#vol-status") == "replay" and f"at={_ist(minutes[-2]).replace(':', '%3A')}" in page.url
 
 
-def test_a_deep_link_to_a_past_day_and_a_day_before_the_archive(page: Any, minutes: list[datetime]) -> None:
+def test_a_deep_link_to_a_past_day_and_a_day_before_the_archive(
+    page: Any,  # noqa: F811
+    minutes: list[datetime],
+) -> None:
     at = _ist(minutes[1])
     asked = _answers(
         page,
