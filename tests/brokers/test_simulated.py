@@ -268,6 +268,26 @@ def test_it_grows_volume_through_the_day(broker: SimulatedBroker, rows: list[dic
     assert averages["ohlc"]["low"] <= averages["average_price"] <= averages["ohlc"]["high"]
 
 
+def test_its_near_future_rolls_over_in_its_expiry_week(broker: SimulatedBroker, rows: list[dict]) -> None:
+    futures = sorted(
+        (row for row in rows if row["name"] == "NIFTY" and row["instrument_type"] == "FUT"),
+        key=lambda row: row["expiry"],
+    )
+    near, following = futures[0], futures[1]
+    keys = [_key(near), _key(following)]
+
+    def rollover(day: date) -> float:
+        quotes = broker.quote(keys, minute=datetime(day.year, day.month, day.day, 15, 0, tzinfo=IST))
+        return quotes[keys[1]]["oi"] / (quotes[keys[0]]["oi"] + quotes[keys[1]]["oi"]) * 100
+
+    expiry = near["expiry"]
+    # Two weeks out the near holds most of the OI; on its expiry day most of it has moved to the next month
+    # (NSE's NIFTY futures one session before the March 2026 expiry: 64.18 % rolled).
+    assert rollover(expiry - timedelta(days=14)) < 30
+    assert rollover(expiry) > 60
+    assert rollover(expiry - timedelta(days=14)) < rollover(expiry - timedelta(days=4)) < rollover(expiry)
+
+
 def test_it_sets_last_trade_time_at_or_before_the_minute(broker: SimulatedBroker, rows: list[dict]) -> None:
     keys = _chain_keys(rows, "NIFTY", date(2026, 12, 1), 20000, 30000)
     quotes = broker.quote(keys[:500], minute=MINUTE)

@@ -169,7 +169,10 @@ class QuoteEngine:
         life = 0.25 + 0.75 * math.exp(-tau / 30)
         noise = 0.8 + 0.4 * unit(self.seed, "oi", contract.instrument_token, day.toordinal())
         if contract.kind == "future":
-            return int(peak * 1.2 * math.exp(-tau / 25) * noise)
+            # Grows towards expiry, then rolls over: in its last ~7 days positions move to the next month (NSE's
+            # NIFTY futures, one session before the March 2026 expiry: 64 % rolled), so the near's OI falls.
+            rolling = min(1.0, (tau + 0.5) / 7) ** 1.5
+            return int(peak * 1.2 * math.exp(-tau / 25) * rolling * noise)
         out_of_money = (contract.strike >= spot) == contract.is_call
         return int(peak * math.exp(-0.5 * (z / 1.6) ** 2) * (1.3 if out_of_money else 0.5) * life * noise)
 
