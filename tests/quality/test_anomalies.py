@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from apps.monitoring.models import ErrorEvent
@@ -58,3 +60,73 @@ def test_a_contract_price_jump_is_found_against_its_own_moves() -> None:
     assert [a.kind for a in found] == ["price_jump"]
     event = ErrorEvent.objects.get(code="price_jump")
     assert event.message.startswith("NIFTY 23000 CE 20-Jan at 2026-01-19 10:09 IST: last price moved +60.00 to")
+
+
+@pytest.mark.django_db
+def test_each_contracts_last_move_is_scored_against_its_own_earlier_moves() -> None:
+    """Several contracts in one window, each scored as ``robust_z`` scores its own series: a price jump, an IV
+    jump, a jump across minutes the contract was not quoted, a cheap contract and one not quoted at the checked
+    minute (neither checked), and IVs missing here and there."""
+    nifty = UnderlyingFactory(symbol="NIFTY")
+    rng = np.random.default_rng(7)
+    steps = 45
+    minutes = [START + timedelta(minutes=i) for i in range(steps)]
+    for at in minutes:
+        UnderlyingQuoteFactory(underlying=nifty, minute=at)
+    series: dict[float, list[tuple[int, float, float | None]]] = {}
+
+    def contract(
+        strike: float,
+        base: float,
+        *,
+        jump: float = 0.0,
+        iv_jump: float = 0.0,
+        skip: set[int] = frozenset(),
+        no_iv: set[int] = frozenset(),
+        noise: float = 0.6,
+    ) -> None:
+        price, iv, points = base, 0.15, []
+        for i in range(steps):
+            price += jump if i == steps - 1 else float(rng.normal(0, noise))
+            iv += iv_jump if i == steps - 1 else float(rng.normal(0, 0.001))
+            if i not in skip:
+                points.append((i, price, None if i in no_iv else iv))
+        series[strike] = points
+        for i, p, v in points:
+            OptionQuoteFactory(underlying=nifty, minute=minutes[i], strike=strike, last_price=p, iv=v)
+
+    contract(22800.0, 200.0, jump=40.0)  # price jump
+    contract(22900.0, 150.0, iv_jump=0.04)  # IV jump of 4 vol points
+    contract(23000.0, 120.0, jump=-35.0, skip={5, 12, 30})  # a jump, moves taken across the missed minutes
+    contract(23100.0, 3.0, jump=1.0, noise=0.01)  # a jump, but to under MIN_PRICE: not checked
+    contract(23200.0, 90.0, jump=50.0, skip={steps - 1})  # not quoted at the checked minute
+    contract(23300.0, 80.0, no_iv={3, 17, 18, 40})  # quiet, IV missing at times
+
+    found = quote_anomalies_check(underlying_id=nifty.pk, minute=minutes[-1])
+
+    expected: dict[tuple[str, float], float] = {}
+    for strike, points in series.items():
+        if points[-1][0] != steps - 1 or points[-1][1] < 5.0:
+            continue
+        moves = [b[1] - a[1] for a, b in itertools.pairwise(points)]
+        iv_moves = [100 * (b[2] - a[2]) for a, b in itertools.pairwise(points) if None not in (a[2], b[2])]
+        for kind, values, last_ok in (
+            ("price_jump", moves, True),
+            ("iv_jump", iv_moves, points[-1][2] is not None and points[-2][2] is not None),
+        ):
+            score = robust_z(values[:-1], values[-1]) if values and last_ok else None
+            if score is not None and score.mad > 0 and abs(score.z) >= 6.0:
+                expected[(kind, strike)] = score.z
+    assert set(expected) == {("price_jump", 22800.0), ("iv_jump", 22900.0), ("price_jump", 23000.0)}
+    cheap = [b[1] - a[1] for a, b in itertools.pairwise(series[23100.0])]
+    cheap_score = robust_z(cheap[:-1], cheap[-1])
+    assert series[23100.0][-1][1] < 5.0 and cheap_score is not None and cheap_score.z > 6.0  # a jump, but cheap
+    got = {(a.kind, float(a.message.split()[1])): a.score.z for a in found}
+    assert got.keys() == expected.keys()
+    for key, z in expected.items():
+        assert got[key] == pytest.approx(z, rel=1e-12)
+    iv = next(a for a in found if a.kind == "iv_jump")
+    assert iv.message.startswith("NIFTY 22900 CE 20-Jan at 2026-01-19 10:14 IST: IV moved +4.")
+    assert iv.score.n == steps - 2
+    gap = next(a for a in found if a.kind == "price_jump" and "23000" in a.message)
+    assert gap.score.n == steps - 3 - 2  # three minutes missed: three moves fewer

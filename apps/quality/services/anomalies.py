@@ -4,21 +4,22 @@ that tripped it (repeats count on the open event)."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from numpy.typing import NDArray
 
 from apps.market.clock import ist_label
 from apps.market.models import Underlying
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, UnderlyingQuote
 from apps.monitoring.metrics import record_anomaly
 from apps.monitoring.services import error_record
-from apps.quality.robust import RobustScore, robust_z
+from apps.quality.robust import CONSISTENCY, MIN_WINDOW, RobustScore, robust_z
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,12 @@ def run_anomalies_check(*, run_id: int) -> list[Anomaly]:
 
 def quote_anomalies_check(*, underlying_id: int, minute: datetime) -> list[Anomaly]:
     """Each contract's move into ``minute`` (last price, and IV in vol points) against its own previous moves
-    over the window of collected minutes."""
+    over the window of collected minutes.
+
+    A move is the change between two consecutive stored points of the contract (a minute it was not quoted is
+    skipped, not a zero move); an IV move needs both points' IV. Only contracts quoted at ``minute`` at
+    ``MIN_PRICE`` or more count, and only a window with a non-zero MAD (``robust_z``'s rules otherwise).
+    Vectorised: one read of the window ordered by contract and minute, moves and robust scores as whole arrays."""
     minutes = list(
         UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute__lte=minute)
         .order_by("-minute")
@@ -113,49 +119,122 @@ def quote_anomalies_check(*, underlying_id: int, minute: datetime) -> list[Anoma
     )
     if len(minutes) < 3 or minutes[0] != minute:
         return []
-    rows = OptionQuote.objects.filter(underlying_id=underlying_id, minute__in=minutes).values_list(
-        "instrument_id", "minute", "last_price", "iv", "strike", "option_type", "expiry"
-    )
-    series: dict[int, list[tuple[datetime, float, float | None]]] = defaultdict(list)
-    names: dict[int, str] = {}
-    for instrument_id, at, price, iv, strike, option_type, expiry in rows:
-        series[instrument_id].append((at, price, iv))
-        names[instrument_id] = f"{strike:g} {option_type} {expiry:%d-%b}"
+    window = _window_read(underlying_id, minutes)
+    if window is None:
+        return []
     symbol = Underlying.objects.values_list("symbol", flat=True).get(pk=underlying_id)
     threshold = _threshold()
-    prices: list[Anomaly] = []
-    ivs: list[Anomaly] = []
-    for instrument_id, points in series.items():
-        points.sort()
-        if points[-1][0] != minute or points[-1][1] < MIN_PRICE:
-            continue
-        moves = [b[1] - a[1] for a, b in itertools.pairwise(points)]
-        score = robust_z(moves[:-1], moves[-1]) if moves else None
-        if score is not None and abs(score.z) >= threshold and score.mad > 0:
-            prices.append(
-                Anomaly(
-                    "price_jump",
-                    f"{symbol} {names[instrument_id]} at {ist_label(minute)}: last price moved {moves[-1]:+.2f} "
-                    f"to {points[-1][1]:.2f}, {_z_text(score)} moves",
-                    score,
-                )
-            )
-        iv_points = [(a, b) for a, b in itertools.pairwise(points) if a[2] is not None and b[2] is not None]
-        iv_moves = [100 * (b[2] - a[2]) for a, b in iv_points]  # type: ignore[operator]
-        if iv_points and iv_points[-1][1][0] == minute:
-            score = robust_z(iv_moves[:-1], iv_moves[-1])
-            if score is not None and abs(score.z) >= threshold and score.mad > 0:
-                ivs.append(
-                    Anomaly(
-                        "iv_jump",
-                        f"{symbol} {names[instrument_id]} at {ist_label(minute)}: IV moved {iv_moves[-1]:+.2f} vol "
-                        f"points to {100 * points[-1][2]:.2f} %, {_z_text(score, ' pts')} moves",  # type: ignore[operator]
-                        score,
-                    )
-                )
+    price_hits = _jumps(window.prices, window, threshold)
+    iv_hits = _jumps(100 * window.ivs, window, threshold)
+    names = _contract_names(underlying_id, minute, {window.instrument_ids[i] for i, _ in price_hits + iv_hits})
+    prices = [
+        Anomaly(
+            "price_jump",
+            f"{symbol} {names[window.instrument_ids[i]]} at {ist_label(minute)}: last price moved "
+            f"{window.last_move(window.prices, i):+.2f} to {window.last_value(window.prices, i):.2f}, "
+            f"{_z_text(score)} moves",
+            score,
+        )
+        for i, score in price_hits
+    ]
+    ivs = [
+        Anomaly(
+            "iv_jump",
+            f"{symbol} {names[window.instrument_ids[i]]} at {ist_label(minute)}: IV moved "
+            f"{window.last_move(100 * window.ivs, i):+.2f} vol points to "
+            f"{100 * window.last_value(window.ivs, i):.2f} %, {_z_text(score, ' pts')} moves",
+            score,
+        )
+        for i, score in iv_hits
+    ]
     _record(prices, code="price_jump", label="price move", now=None)
     _record(ivs, code="iv_jump", label="IV move", now=None)
     return prices + ivs
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The stored points of the contracts quoted at the checked minute at ``MIN_PRICE`` or more, one row per
+    contract, left-aligned in minute order and NaN-padded: ``prices``/``ivs`` (contracts by points), the number
+    of points of each row in ``counts`` (its last point is the checked minute)."""
+
+    instrument_ids: list[int]
+    prices: NDArray[np.float64]
+    ivs: NDArray[np.float64]
+    counts: NDArray[np.int64]
+
+    def last_value(self, values: NDArray[np.float64], row: int) -> float:
+        return float(values[row, self.counts[row] - 1])
+
+    def last_move(self, values: NDArray[np.float64], row: int) -> float:
+        return float(values[row, self.counts[row] - 1] - values[row, self.counts[row] - 2])
+
+
+def _window_read(underlying_id: int, minutes: list[datetime]) -> _Window | None:
+    rows = list(
+        OptionQuote.objects.filter(
+            underlying_id=underlying_id, minute__in=minutes, minute__gte=minutes[-1], minute__lte=minutes[0]
+        )
+        .order_by("instrument_id", "minute")
+        .annotate(checked=ExpressionWrapper(Q(minute=minutes[0]), output_field=BooleanField()))
+        .values_list("instrument_id", "last_price", "iv", "checked")
+    )
+    if not rows:
+        return None
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    prices = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    ivs = np.fromiter((math.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows))
+    checked = np.fromiter((bool(r[3]) for r in rows), dtype=bool, count=len(rows))
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    counts = np.diff(np.r_[starts, len(rows)])
+    last = starts + counts - 1
+    keep = checked[last] & (prices[last] >= MIN_PRICE)
+    if not keep.any():
+        return None
+    starts, counts = starts[keep], counts[keep]
+    column = np.arange(int(counts.max()))
+    present = column[None, :] < counts[:, None]
+    flat = np.where(present, starts[:, None] + column[None, :], 0)
+    return _Window(
+        instrument_ids=[int(i) for i in ids[starts]],
+        prices=np.where(present, prices[flat], np.nan),
+        ivs=np.where(present, ivs[flat], np.nan),
+        counts=counts,
+    )
+
+
+def _jumps(values: NDArray[np.float64], window: _Window, threshold: float) -> list[tuple[int, RobustScore]]:
+    """(row, score) of the contracts whose last move is ``threshold`` robust z or more from their earlier moves
+    (``robust_z``'s median and MAD, over at least ``MIN_WINDOW`` finite moves, MAD > 0)."""
+    rows = np.arange(len(window.counts))
+    moves = np.diff(values, axis=1)  # NaN past each row's points and wherever a point has no value
+    if not moves.shape[1]:
+        return []
+    last = np.where(window.counts >= 2, moves[rows, np.maximum(window.counts - 2, 0)], np.nan)
+    earlier = np.where(np.arange(moves.shape[1])[None, :] < (window.counts - 2)[:, None], moves, np.nan)
+    n = np.isfinite(earlier).sum(axis=1)
+    usable = (n >= MIN_WINDOW) & np.isfinite(last)
+    if not usable.any():
+        return []
+    earlier, last, n, rows = earlier[usable], last[usable], n[usable], rows[usable]
+    median = np.nanmedian(earlier, axis=1)
+    mad = np.nanmedian(np.abs(earlier - median[:, None]), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = CONSISTENCY * (last - median) / mad
+    hit = (mad > 0) & (np.abs(z) >= threshold)
+    return [
+        (int(rows[k]), RobustScore(z=float(z[k]), median=float(median[k]), mad=float(mad[k]), n=int(n[k])))
+        for k in np.flatnonzero(hit)
+    ]
+
+
+def _contract_names(underlying_id: int, minute: datetime, instrument_ids: set[int]) -> dict[int, str]:
+    if not instrument_ids:
+        return {}
+    rows = OptionQuote.objects.filter(
+        underlying_id=underlying_id, minute=minute, instrument_id__in=instrument_ids
+    ).values_list("instrument_id", "strike", "option_type", "expiry")
+    return {i: f"{strike:g} {option_type} {expiry:%d-%b}" for i, strike, option_type, expiry in rows}
 
 
 def _on_collection_committed(sender: object, *, run_id: int, **kwargs: object) -> None:
