@@ -193,6 +193,11 @@ class Broker(abc.ABC):
         """Whether ``basket_margin`` can be asked now, and why not (no margin system, nobody logged in, ...)."""
         return False, self.margin_unavailable
 
+    def margin_account(self) -> str:
+        """Whose margin ``basket_margin`` computes now (it can count the account's open positions): callers
+        keep answers per account. Empty when there is no account."""
+        return ""
+
     def basket_margin(self, orders: Sequence[MarginOrder]) -> BasketMargin:
         """The basket's margin; :class:`MarginUnavailableError` from a broker without a margin system, another
         :class:`BrokerError` when the broker could not answer."""

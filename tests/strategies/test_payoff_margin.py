@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from apps.brokers.models import BrokerSession, SessionStatus
+from apps.brokers.services import kite_session_create
 from tests.api.conftest import WEEKLY
 from tests.kite_double import KiteDouble
 from tests.kite_double.market import IST, MarketBook, Row
@@ -84,6 +85,14 @@ def test_with_kite_the_margin_is_kite_s_for_the_legs_as_orders(api, archived_cha
     # The what-if sliders re-POST the same legs: Kite is not asked again for 30 s.
     again = api.post(URL, {**_body(CONDOR, lots=2), "spots": [23100]}, format="json").json()["margin"]
     assert again == margin and kite.count("/margins/basket", "POST") == 1
+
+    # Kite's margin counts the account's positions: after another login the figures are asked afresh.
+    kite.set_time(datetime.now(UTC))  # a login now (the book's frozen minute would make it expire at once)
+    kite_session_create(request_token=kite.issue_request_token(), request_id="another-login")
+    kite.set_time(WHEN)
+    afresh = api.post(URL, _body(CONDOR, lots=2), format="json").json()["margin"]
+    assert afresh == margin, afresh
+    assert kite.count("/margins/basket", "POST") == 2
 
 
 @pytest.mark.parametrize(

@@ -165,6 +165,11 @@ class KiteBroker(Broker):
         """Kite computes margins for a logged-in account only."""
         return self.ready()
 
+    def margin_account(self) -> str:
+        """The Kite user and the session: a new login (another account, or the same one later) asks afresh."""
+        session, _ = self.usable_session()
+        return f"{session.user_id}#{session.pk}" if session is not None else ""
+
     def basket_margin(self, orders: Sequence[MarginOrder]) -> BasketMargin:
         """``POST /margins/basket?consider_positions=True`` (pykiteconnect's ``basket_order_margins``, JSON body of
         NRML market orders), paced as an "other" call and retried like every Kite call. Full mode, not compact:

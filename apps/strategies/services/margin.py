@@ -1,9 +1,8 @@
-"""A strategy's basket margin, asked of the configured broker (Kite's basket-margin API; docs/strategies.md).
-
-It never fails the payoff: a broker without a margin system, no Kite session, a leg missing from the instrument
-master, or Kite failing (token expired, 429, 5xx, network) all answer ``{"available": false, "reason": ...}``
-with what went wrong. Kite's answers are kept 30 s per basket, so the payoff's what-if sliders (which re-POST the
-same legs) do not spend Kite's rate limit.
+"""A strategy's basket margin, asked of the configured broker (Kite's basket-margin API; docs/strategies.md). It never
+fails the payoff: a broker without a margin system, no Kite session, a leg missing from the instrument master, or
+Kite failing (token expired, 429, 5xx, network) all answer ``{"available": false, "reason": ...}`` with what went
+wrong. Kite's answers are kept 30 s per account and basket (a new login asks afresh), so the payoff's what-if
+sliders (which re-POST the same legs) do not spend Kite's rate limit.
 """
 
 from __future__ import annotations
@@ -92,7 +91,7 @@ def strategy_margin(*, underlying: Underlying, legs: list[MarginLeg]) -> dict[st
                 quantity=leg.quantity,
             )
         )
-    key = _cache_key(broker.name, orders)
+    key = _cache_key(broker.name, broker.margin_account(), orders)
     cached = cache.get(key)
     if cached is not None:
         return dict(cached)
@@ -108,6 +107,7 @@ def strategy_margin(*, underlying: Underlying, legs: list[MarginLeg]) -> dict[st
     return figures
 
 
-def _cache_key(broker: str, orders: list[MarginOrder]) -> str:
-    text = "|".join(f"{o.exchange}:{o.tradingsymbol}:{o.transaction_type}:{o.quantity}" for o in orders)
+def _cache_key(broker: str, account: str, orders: list[MarginOrder]) -> str:
+    """Per account and basket: Kite counts the account's open positions in the margin."""
+    text = account + "|" + "|".join(f"{o.exchange}:{o.tradingsymbol}:{o.transaction_type}:{o.quantity}" for o in orders)
     return f"optrading:margin:{broker}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
