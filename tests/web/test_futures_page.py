@@ -25,6 +25,10 @@ def test_it_opens_on_the_day_of_the_latest_archived_spot(admin_client: Client) -
     assert response.context["day"] == "2026-04-27"
     assert 'value="2026-04-27"' in response.content.decode()
     assert 'data-api="/api/v1/analytics/NIFTY/futures"' in response.content.decode()
+    # Every listed future is drawn, so the option pages' expiry-bucket tabs are not offered here.
+    assert 'aria-label="Underlyings"' in response.content.decode()
+    assert 'aria-label="Expiry"' not in response.content.decode()
+    assert 'aria-label="Expiry"' in admin_client.get("/", {"symbol": "NIFTY"}).content.decode()  # the chain keeps them
 
 
 @pytest.mark.parametrize(
