@@ -56,7 +56,7 @@ class ChainSnapshot(models.Model):
     bf25 = models.FloatField(null=True, blank=True, help_text="25-delta butterfly, decimal vol.")
     call_oi_wall = models.FloatField(null=True, blank=True)
     put_oi_wall = models.FloatField(null=True, blank=True)
-    net_gex = models.FloatField(null=True, blank=True, help_text="₹ per 1 % move; dealers short calls, long puts.")
+    net_gex = models.FloatField(null=True, blank=True, help_text="₹ per 1 % move; dealers long calls, short puts.")
     total_call_oi = models.BigIntegerField(default=0)
     total_put_oi = models.BigIntegerField(default=0)
     sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)

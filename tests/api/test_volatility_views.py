@@ -66,7 +66,7 @@ def test_the_exposures_net_gamma_is_the_summarys_net_gex(api, market_day) -> Non
 
     body = api.get(BASE + "exposures", {"expiry": near.expiry.isoformat()}).json()
 
-    assert "short the calls and long the puts" in body["assumption"]
+    assert "long the calls and short the puts" in body["assumption"]
     assert body["net"]["gamma"] == pytest.approx(near.net_gex, rel=1e-6)
     strike = body["strikes"][len(body["strikes"]) // 2]
     legs = OptionQuote.objects.filter(

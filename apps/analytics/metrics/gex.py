@@ -1,8 +1,9 @@
 """Dealer gamma exposure (GEX) per strike and net.
 
-Convention: dealers are assumed short the calls and long the puts the public holds, so call gamma counts positive and
-put gamma negative. GEX(K) = Γ·OI·F²·0.01 in ₹ of delta change per 1 % move of the forward, with Γ per unit of
-forward (Black-76) and OI in units. Positive net GEX: dealers dampen moves; negative: they amplify them.
+Convention (SqueezeMetrics'): dealers are assumed long the calls and short the puts, i.e. the public writes calls and
+buys puts, so call gamma counts positive and put gamma negative. GEX(K) = Γ·OI·F²·0.01 in ₹ of delta change per 1 %
+move of the forward, with Γ per unit of forward (Black-76) and OI in units. Positive net GEX: dealers dampen moves;
+negative: they amplify them.
 """
 
 from __future__ import annotations

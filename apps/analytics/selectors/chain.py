@@ -352,13 +352,13 @@ class GammaExposure(ChainHead):
     strikes: list[GexStrike]
 
 
-GEX_CONVENTION = "dealers short calls (+) and long puts (-); GEX = gamma * OI(units) * F^2 * 0.01"
+GEX_CONVENTION = "dealers long calls (+) and short puts (-); GEX = gamma * OI(units) * F^2 * 0.01"
 
 
 def gex(
     *, underlying: Underlying | str, expiry: date | None = None, bucket: str | None = None, at: datetime | None = None
 ) -> GammaExposure:
-    """Dealer gamma exposure per strike and net, ₹ per 1 % move (dealers short calls, long puts)."""
+    """Dealer gamma exposure per strike and net, ₹ per 1 % move (dealers long calls, short puts)."""
     snapshot = snapshot_get(underlying=underlying, expiry=expiry, bucket=bucket, at=at)
     data = _by_strike(snapshot)
     return GammaExposure(

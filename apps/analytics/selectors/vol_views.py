@@ -22,8 +22,9 @@ from apps.marketdata.models import OptionQuote
 from pricing import black76_second_order
 
 ASSUMPTION = (
-    "Exposures use the sign convention of net_gex: dealers are assumed short the calls and long the puts the "
-    "public holds, so call exposure counts positive and put exposure negative, weighted by open interest in units. "
+    "Exposures use the sign convention of net_gex: dealers are assumed long the calls and short the puts "
+    "(the public writes calls and buys puts), so call exposure counts positive and put exposure negative, "
+    "weighted by open interest in units. "
     "This is an assumption about positioning, not observed dealer books."
 )
 
