@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from apps.analytics.models import ChainSnapshot
+from apps.marketdata.models import OptionQuote
 from apps.monitoring.models import ErrorEvent
 from apps.quality.robust import robust_z
 from apps.quality.services.anomalies import quote_anomalies_check, run_anomalies_check
@@ -130,3 +136,39 @@ def test_each_contracts_last_move_is_scored_against_its_own_earlier_moves() -> N
     assert iv.score.n == steps - 2
     gap = next(a for a in found if a.kind == "price_jump" and "23000" in a.message)
     assert gap.score.n == steps - 3 - 2  # three minutes missed: three moves fewer
+
+
+@pytest.mark.django_db
+def test_an_analysed_minute_is_read_once_and_again_only_after_it_is_analysed_again() -> None:
+    """The window's analysed minutes come from the cache (keyed by when the minute was last analysed), so each
+    minute's check reads one new minute; a minute analysed again (a recompute) is read again."""
+    nifty = UnderlyingFactory(symbol="NIFTY")
+    leg = OptionInstrumentFactory(underlying=nifty, expiry=date(2026, 1, 20), strike=23000.0, instrument_type="CE")
+    minutes = [START + timedelta(minutes=i) for i in range(40)]
+    price = 120.0
+    for i, at in enumerate(minutes):
+        price += 0.5 if i % 2 else -0.4
+        UnderlyingQuoteFactory(underlying=nifty, minute=at)
+        OptionQuoteFactory(underlying=nifty, instrument=leg, minute=at, expiry=leg.expiry, last_price=price, iv=0.15)
+        ChainSnapshot.objects.create(
+            underlying=nifty, minute=at, expiry=leg.expiry, t_years=0.01, spot=23000.0, forward=23001.0
+        )
+    last = minutes[-1]
+    assert quote_anomalies_check(underlying_id=nifty.pk, minute=last) == []  # a quiet contract
+
+    # The checked minute's row changes under the cache (nothing in the pipeline does this): the check still
+    # answers from what it read, which shows it did not read the minute again.
+    OptionQuote.objects.filter(minute=last).update(last_price=F("last_price") + 60.0)
+    with CaptureQueriesContext(connection) as queries:
+        assert quote_anomalies_check(underlying_id=nifty.pk, minute=last) == []
+    assert not [q for q in queries.captured_queries if '"last_price"' in q["sql"]]
+
+    # Analysed again (as a recompute rewrites the minute's snapshots), the minute is read again: the jump shows.
+    ChainSnapshot.objects.filter(minute=last).update(computed_at=timezone.now())
+    found = quote_anomalies_check(underlying_id=nifty.pk, minute=last)
+    assert [a.kind for a in found] == ["price_jump"] and "last price moved +60." in found[0].message
+
+    # A minute without a snapshot (not analysed) is never cached: always read.
+    ChainSnapshot.objects.filter(minute=last).delete()
+    OptionQuote.objects.filter(minute=last).update(last_price=F("last_price") - 60.0)
+    assert quote_anomalies_check(underlying_id=nifty.pk, minute=last) == []

@@ -11,9 +11,11 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.core.cache import cache
+from django.db.models import Max
 from numpy.typing import NDArray
 
+from apps.analytics.models import ChainSnapshot
 from apps.market.clock import ist_label
 from apps.market.models import Underlying
 from apps.marketdata.models import CollectionRun, CollectionStatus, OptionQuote, UnderlyingQuote
@@ -111,7 +113,8 @@ def quote_anomalies_check(*, underlying_id: int, minute: datetime) -> list[Anoma
     A move is the change between two consecutive stored points of the contract (a minute it was not quoted is
     skipped, not a zero move); an IV move needs both points' IV. Only contracts quoted at ``minute`` at
     ``MIN_PRICE`` or more count, and only a window with a non-zero MAD (``robust_z``'s rules otherwise).
-    Vectorised: one read of the window ordered by contract and minute, moves and robust scores as whole arrays."""
+    Vectorised: the window's minutes (each read once from the database after it was analysed, then from the
+    cache) as arrays by contract and minute, moves and robust scores as whole arrays."""
     minutes = list(
         UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute__lte=minute)
         .order_by("-minute")
@@ -170,23 +173,95 @@ class _Window:
         return float(values[row, self.counts[row] - 1] - values[row, self.counts[row] - 2])
 
 
-def _window_read(underlying_id: int, minutes: list[datetime]) -> _Window | None:
-    rows = list(
-        OptionQuote.objects.filter(
+_CACHE_PREFIX = "optrading:anomaly-minute"
+
+
+def _minute_stamps(underlying_id: int, minutes: list[datetime]) -> dict[datetime, datetime]:
+    """When each analysed minute of the window was last analysed (its chain snapshots' ``computed_at``): analytics
+    rewrites them with every run of the minute, a recompute included, so a cached minute keyed by it is never
+    stale. Minutes without a snapshot (not analysed) have none and are always read."""
+    rows = (
+        ChainSnapshot.objects.filter(
             underlying_id=underlying_id, minute__in=minutes, minute__gte=minutes[-1], minute__lte=minutes[0]
         )
-        .order_by("instrument_id", "minute")
-        .annotate(checked=ExpressionWrapper(Q(minute=minutes[0]), output_field=BooleanField()))
-        .values_list("instrument_id", "last_price", "iv", "checked")
+        .values("minute")
+        .annotate(stamp=Max("computed_at"))
+        .values_list("minute", "stamp")
     )
-    if not rows:
+    return dict(rows)
+
+
+def _cache_key(underlying_id: int, minute: datetime, stamp: datetime) -> str:
+    return f"{_CACHE_PREFIX}:{underlying_id}:{minute.timestamp():.0f}:{stamp.timestamp():.6f}"
+
+
+_Minute = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+"""One minute's contracts: instrument ids, last prices, IVs (NaN when none)."""
+
+
+def _minutes_read(underlying_id: int, minutes: list[datetime]) -> dict[datetime, _Minute]:
+    rows = list(
+        OptionQuote.objects.filter(
+            underlying_id=underlying_id, minute__in=minutes, minute__gte=min(minutes), minute__lte=max(minutes)
+        ).values_list("minute", "instrument_id", "last_price", "iv")
+    )
+    grouped: dict[datetime, list[tuple[int, float, float | None]]] = {m: [] for m in minutes}
+    for at, instrument_id, price, iv in rows:
+        grouped[at].append((instrument_id, price, iv))
+    return {
+        at: (
+            np.fromiter((r[0] for r in points), dtype=np.int64, count=len(points)),
+            np.fromiter((r[1] for r in points), dtype=np.float64, count=len(points)),
+            np.fromiter((math.nan if r[2] is None else r[2] for r in points), dtype=np.float64, count=len(points)),
+        )
+        for at, points in grouped.items()
+    }
+
+
+def _minutes_get(underlying_id: int, minutes: list[datetime]) -> dict[datetime, _Minute]:
+    """Each minute's contracts, from the cache where the minute was read since it was last analysed, the rest
+    from the database in one query (and cached): a minute's check reads one new minute, not the whole window.
+    A cache that does not answer only means reading everything."""
+    stamps = _minute_stamps(underlying_id, minutes)
+    keys = {m: _cache_key(underlying_id, m, stamps[m]) for m in minutes if m in stamps}
+    try:
+        cached: dict[str, _Minute] = cache.get_many(list(keys.values())) if keys else {}
+    except Exception:  # a cache outage costs speed, never the check
+        logger.warning("anomaly window cache unavailable; reading the window from the database", exc_info=True)
+        cached = {}
+    found = {m: cached[keys[m]] for m in minutes if m in keys and keys[m] in cached}
+    missing = [m for m in minutes if m not in found]
+    if missing:
+        read = _minutes_read(underlying_id, missing)
+        found.update(read)
+        fresh = {keys[m]: read[m] for m in missing if m in keys}
+        if fresh:
+            try:
+                cache.set_many(fresh, timeout=_cache_seconds())
+            except Exception:
+                logger.warning("anomaly window cache unavailable; not caching", exc_info=True)
+    return found
+
+
+def _cache_seconds() -> int:
+    """Long enough for a minute to stay in the window of the minutes after it (one collected minute a minute)."""
+    return (_window() + 5) * 60
+
+
+def _window_read(underlying_id: int, minutes: list[datetime]) -> _Window | None:
+    by_minute = _minutes_get(underlying_id, minutes)
+    ordered = sorted(minutes)  # oldest first; the checked minute is the last
+    ids = np.concatenate([by_minute[m][0] for m in ordered])
+    if not len(ids):
         return None
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    prices = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    ivs = np.fromiter((math.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows))
-    checked = np.fromiter((bool(r[3]) for r in rows), dtype=bool, count=len(rows))
+    position = np.concatenate([np.full(len(by_minute[m][0]), i) for i, m in enumerate(ordered)])
+    order = np.lexsort((position, ids))  # by contract, then minute
+    ids, position = ids[order], position[order]
+    prices = np.concatenate([by_minute[m][1] for m in ordered])[order]
+    ivs = np.concatenate([by_minute[m][2] for m in ordered])[order]
+    checked = position == len(ordered) - 1
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    counts = np.diff(np.r_[starts, len(rows)])
+    counts = np.diff(np.r_[starts, len(ids)])
     last = starts + counts - 1
     keep = checked[last] & (prices[last] >= MIN_PRICE)
     if not keep.any():
