@@ -84,12 +84,6 @@ class OptionQuote(models.Model):
             models.Index(fields=["underlying", "expiry", "minute"], name="optionquote_chain_at_minute"),
             models.Index(fields=["underlying", "minute"], name="optionquote_underlying_minute"),
             models.Index(fields=["minute"], name="optionquote_minute"),
-            # analytics_compute and the catch-up sweep look for minutes still to analyse (docs/history.md).
-            models.Index(
-                fields=["underlying", "minute"],
-                condition=models.Q(analysed_at__isnull=True),
-                name="optionquote_unanalysed_minute",
-            ),
         ]
 
     def __str__(self) -> str:

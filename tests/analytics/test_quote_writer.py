@@ -8,11 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from apps.analytics.services.quote_writer import FIELD_NAMES, _quotes_update_by_row, quotes_update
+from apps.archive.services.partitions import partitions_ahead
 from apps.brokers.base import get_broker
 from apps.collection.services.chain import chain_collect
 from apps.collection.services.instruments import instruments_sync
+from apps.core import partitions
+from apps.market.clock import to_ist
 from apps.market.services import underlyings_load
 from apps.marketdata.models import CollectionStatus, OptionQuote
 
@@ -82,3 +87,36 @@ def test_the_staged_update_touches_only_the_minute_it_names(minute_ids: tuple[da
     quotes_update(_rows(ids, seed=1), minute=minute)  # and the stage left nothing behind for the next call
     quotes_update(_rows(ids[:2], seed=2), minute=minute)
     assert _stored(ids) == _rows(ids[:2], seed=2) + _rows(ids, seed=1)[2:]
+
+
+def test_the_write_back_of_a_minute_is_hot_on_its_day_partition() -> None:
+    """The analytics UPDATE of each stored row leaves its new version in the same page without touching an index
+    (HOT): the day partition keeps room for it (fillfactor 45) and no index names a column analytics writes
+    (the partial index on ``analysed_at`` made none of them HOT; docs/benchmarks.md section 6)."""
+    broker = get_broker("simulated")
+    underlyings_load()
+    instruments_sync(broker=broker)
+    minute = broker.collection_minute(last_collected=None, now=timezone.now())
+    partitions_ahead(today=to_ist(minute).date(), count=0)  # as beat makes each day's partitions ahead
+    run = chain_collect(broker=broker, underlyings=["NIFTY"])
+    assert run.status == CollectionStatus.SUCCESS and run.minute == minute, run.error
+    ids = list(OptionQuote.objects.filter(minute=minute).order_by("id").values_list("id", flat=True))
+    partition = partitions.partition_name(OptionQuote._meta.db_table, to_ist(minute).date())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'marketdata_optionquote%%' AND ("
+            + " OR ".join("indexdef LIKE %s" for _ in FIELD_NAMES)
+            + ")",
+            [f"%{name}%" for name in FIELD_NAMES],
+        )
+        assert cursor.fetchone()[0] == 0  # no index names what analytics writes
+
+        quotes_update(_rows(ids, seed=1), minute=minute)
+
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [partition, partition],
+        )
+        updated, hot = cursor.fetchone()
+    assert updated == len(ids) >= 20
+    assert hot >= 0.9 * updated

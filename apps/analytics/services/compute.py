@@ -178,21 +178,32 @@ def analytics_compute(
     return processed + processed_again
 
 
-def _behind_minutes(*, underlying_id: int, last_minute: datetime, limit: int | None) -> list[datetime]:
-    """Minutes at or before the cursor never analysed: found on the underlying quotes (one row per minute, not
-    one per contract) that have no volatility snapshot (written with every analysed minute) but unanalysed option
-    rows, so the sweep reads a row per minute of the archive, never every option row."""
+def unanalysed_minutes(
+    *, underlying_id: int, start: datetime | None = None, end: datetime | None = None, limit: int | None = None
+) -> list[datetime]:
+    """Minutes of the underlying in [start, end] never analysed, oldest first: found on the underlying quotes (one
+    row per minute, not one per contract) that have no volatility snapshot (written with every analysed minute:
+    an anti-join on its unique key), each then probed for an unanalysed option row with the minute as a constant
+    (one partition, the ``(underlying, minute)`` index). No index on ``analysed_at`` is needed, which keeps the
+    analytics UPDATE of every stored row HOT (docs/archive.md)."""
     analysed = VolatilitySnapshot.objects.filter(underlying_id=underlying_id, minute=OuterRef("minute"))
-    unanalysed = OptionQuote.objects.filter(
-        underlying_id=underlying_id, minute=OuterRef("minute"), analysed_at__isnull=True
-    )
-    minutes = (
-        UnderlyingQuote.objects.filter(underlying_id=underlying_id, minute__lte=last_minute)
-        .filter(~Exists(analysed), Exists(unanalysed))
-        .order_by("minute")
-        .values_list("minute", flat=True)
-    )
-    return list(minutes[:limit] if limit is not None else minutes)
+    candidates = UnderlyingQuote.objects.filter(underlying_id=underlying_id).filter(~Exists(analysed))
+    if start is not None:
+        candidates = candidates.filter(minute__gte=start)
+    if end is not None:
+        candidates = candidates.filter(minute__lte=end)
+    found: list[datetime] = []
+    for minute in list(candidates.order_by("minute").values_list("minute", flat=True)):
+        if OptionQuote.objects.filter(underlying_id=underlying_id, minute=minute, analysed_at__isnull=True).exists():
+            found.append(minute)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
+def _behind_minutes(*, underlying_id: int, last_minute: datetime, limit: int | None) -> list[datetime]:
+    """Minutes at or before the cursor never analysed (``unanalysed_minutes``)."""
+    return unanalysed_minutes(underlying_id=underlying_id, end=last_minute, limit=limit)
 
 
 def _behind_cursor(*, underlying: Underlying, cursor_id: int, limit: int | None) -> int:

@@ -2,7 +2,7 @@
 
 The incremental runner (``compute.analytics_compute``) moves a cursor per underlying forward, so a day stored
 *behind* the cursor (an older bhavcopy imported today, a back-fill) is never reached by it. This service takes
-every minute of the range that still has unanalysed rows (or, with ``recompute``, every minute of the range) and
+every minute of the range never analysed (or, with ``recompute``, every minute of the range) and
 analyses it, oldest first, one transaction per minute.
 
 Safe beside the live worker: each minute is analysed while holding the underlying's cursor row lock
@@ -14,12 +14,12 @@ here: a minute ahead of it is analysed again by the worker's forward pass, which
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
 from apps.analytics.models import AnalyticsCursor
-from apps.analytics.services.compute import analytics_compute_minute
+from apps.analytics.services.compute import analytics_compute_minute, unanalysed_minutes
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.market.clock import ist_day_bounds
 from apps.market.models import Underlying
@@ -77,14 +77,16 @@ def minute_analyse_locked(*, underlying: Underlying, minute: datetime) -> int:
 def pending_minutes(
     *, underlying: Underlying, start: datetime | None, end: datetime | None, recompute: bool, limit: int | None = None
 ) -> list[datetime]:
-    """Minutes of ``underlying`` in [start, end) to analyse: those with an unanalysed row, or every one."""
+    """Minutes of ``underlying`` in [start, end) to analyse: those never analysed (``unanalysed_minutes``), or
+    every one with option rows."""
+    if not recompute:
+        last = end - timedelta(microseconds=1) if end is not None else None
+        return unanalysed_minutes(underlying_id=underlying.pk, start=start, end=last, limit=limit)
     rows = OptionQuote.objects.filter(underlying=underlying)
     if start is not None:
         rows = rows.filter(minute__gte=start)
     if end is not None:
         rows = rows.filter(minute__lt=end)
-    if not recompute:
-        rows = rows.filter(analysed_at__isnull=True)
     minutes = rows.order_by("minute").values_list("minute", flat=True).distinct()
     return list(minutes[:limit] if limit is not None else minutes)
 
