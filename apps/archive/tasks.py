@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.analytics.services.daily_closes import daily_closes_compact
 from apps.archive.services.partitions import partitions_ahead, partitions_compact
 
 
@@ -15,5 +16,6 @@ def partitions_ahead_task() -> list[str]:
 
 @shared_task(name="marketdata.partitions_compact", expires=6 * 3600, soft_time_limit=3 * 3600)
 def partitions_compact_task() -> list[str]:
-    """Pack the closed days' option-quote partitions (after analytics has finished with them); run nightly."""
-    return partitions_compact()
+    """Pack the closed days' option-quote partitions (after analytics has finished with them) and the daily-close
+    rollups (which every write updates); run nightly."""
+    return partitions_compact() + daily_closes_compact()

@@ -46,7 +46,10 @@ class DayWindow:
 def day_windows(start: datetime, end: datetime) -> list[DayWindow]:
     """Every IST calendar day meeting [start, end] (both included), clipped to it, oldest first."""
     out = []
-    day, last = to_ist(start).date(), to_ist(end).date()
+    # In the days' own zone, so the comparisons below are plain field comparisons (aware datetimes of different
+    # zones compare through utcoffset(): ~3 ms for a year's windows).
+    start, end = to_ist(start), to_ist(end)
+    day, last = start.date(), end.date()
     stop = end + _MICROSECOND
     lo = ist_day_bounds(day)[0]
     while day <= last:
@@ -107,25 +110,29 @@ def _rollup_statement(
     not_null: str | None, by_expiry: bool,
 ) -> tuple[str, list[Any], bool] | None:  # fmt: skip
     """The rollup read behind ``daily_last``: rows (day, expiry or NULL, first minute, close minute, values of
-    ``fields``) and whether the first minute is the day's first row (chain) or the close itself (a last non-null
-    value); None when no rollup keeps that close."""
+    ``fields``) and whether the first minute is the day's first row (chain; NULL on a whole day, which does not
+    need it) or, NULL, the close itself (a last non-null value: the minute is read once); None when no rollup
+    keeps that close."""
     days = [w.day for w in windows]
     if model is ChainSnapshot and by_expiry and not_null is None and set(fields) <= {"expiry", *CLOSE_FIELDS}:
         columns = ", ".join(f"c.{_q(f)}" for f in fields)
+        # A whole day's first minute is not needed (the rollup answers it whatever it is): only the days a range
+        # cuts carry it, so a year's answer parses one timestamp a day, not two.
         sql = f"""
-            SELECT c.day, c.expiry, c.first_minute, c.last_minute, {columns}
+            SELECT c.day, c.expiry, CASE WHEN c.day = ANY(%s::date[]) THEN c.first_minute END, c.last_minute, {columns}
             FROM unnest(%s::date[], %s::date[]) AS d(day, expiry)
             JOIN {_q(ChainDailyClose._meta.db_table)} c
               ON c.underlying_id = %s AND c.day = d.day AND c.expiry = d.expiry
         """  # noqa: S608 - identifiers come from the model, values are parameters
-        return sql, [days, [w.expiry for w in windows], underlying_id], True
+        cut = [w.day for w in windows if not w.whole]
+        return sql, [cut, days, [w.expiry for w in windows], underlying_id], True
     kept = _UNDERLYING_CLOSE_MINUTE.get((model._meta.label_lower, not_null or ""))
     if kept is None or by_expiry or not set(fields) <= set(kept[1]):
         return None
     minute = _q(kept[0])
     columns = ", ".join(f"c.{_q(f)}" for f in fields)
     sql = f"""
-        SELECT c.day, NULL, c.{minute}, c.{minute}, {columns} FROM {_q(UnderlyingDailyClose._meta.db_table)} c
+        SELECT c.day, NULL, NULL, c.{minute}, {columns} FROM {_q(UnderlyingDailyClose._meta.db_table)} c
         WHERE c.underlying_id = %s AND c.day = ANY(%s::date[]) AND c.{minute} IS NOT NULL
     """  # noqa: S608 - identifiers come from the model, values are parameters
     return sql, [underlying_id, days], False
@@ -160,11 +167,15 @@ def expiries_by_day(*, underlying_id: int, start: datetime, end: datetime) -> di
     # From the rollup (one row per day and expiry: its first and last minute, docs/history.md): a whole day, or a
     # cut one whose rows the rollup shows in or out of the window; a window inside a day's rows, from that day's
     # partition, with constant bounds so the planner keeps only that partition.
-    kept = _fetch(
-        f"SELECT day, expiry, first_minute, last_minute FROM {_q(ChainDailyClose._meta.db_table)} "  # noqa: S608
-        "WHERE underlying_id = %s AND day = ANY(%s::date[])",
-        [underlying_id, [w.day for w in windows]],
-    )
+    # ``windows`` is every calendar day from the first to the last, so a day range selects them; only the days the
+    # range cuts (its first and last, at most) carry their minutes, so a year of whole days parses no timestamp.
+    cut = [w.day for w in windows if not w.whole]
+    sql = f"""
+        SELECT day, expiry, CASE WHEN day = ANY(%s::date[]) THEN first_minute END,
+               CASE WHEN day = ANY(%s::date[]) THEN last_minute END
+        FROM {_q(ChainDailyClose._meta.db_table)} WHERE underlying_id = %s AND day >= %s AND day <= %s
+    """  # noqa: S608 - identifiers come from the model, values are parameters
+    kept = _fetch(sql, [cut, cut, underlying_id, windows[0].day, windows[-1].day])
     by_day: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
     for row in kept:
         by_day[row[0]].append(row)
@@ -226,7 +237,7 @@ def daily_last(
             row = closes.get((w.day, w.expiry if by_expiry else None))
             if row is None:
                 continue  # no row that day (of that expiry, with that value)
-            use = _from_rollup(w, row[2], row[3], spans=spans)
+            use = _from_rollup(w, row[2] if spans else row[3], row[3], spans=spans)
             if use:
                 found.append((w.day, row[3], *row[4:]))
             elif use is None:
