@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,10 +102,11 @@ def _upsert_staged(
     columns = ", ".join(quote(column) for column in names_stored)
     with transaction.atomic(), connection.cursor() as cursor:
         stage = stage_create(cursor, table=Instrument._meta.db_table, columns=names_stored)
+        pick = operator.itemgetter(*attnames)
         with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            write = copy.write_row
             for row in rows:
-                values = {**defaults, **row}
-                copy.write_row([values[name] for name in attnames])
+                write(pick({**defaults, **row}))
         stored = ", ".join(f"i.{quote(name)}" for name in names)
         cursor.execute(
             f"SELECT i.id, i.exchange, i.tradingsymbol, {stored} FROM {table} i "  # noqa: S608 - model identifiers
