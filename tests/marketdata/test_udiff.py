@@ -8,6 +8,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.marketdata import udiff
 from apps.marketdata.udiff import BhavcopyError, bhavcopy_parse, bhavcopy_text
@@ -99,3 +101,29 @@ def test_a_file_in_an_unusual_but_valid_form_reads_line_by_line_to_the_same_rows
 def test_a_bad_cell_is_named_by_line_and_column_as_before(text, expected: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BhavcopyError, match=r"^" + expected.replace("(", r"\(").replace(")", r"\)")):
         bhavcopy_parse(_edited("FINNIFTY_20260327.csv", text))
+
+
+def _outcome(text: str) -> str:
+    try:
+        return repr(bhavcopy_parse(text))
+    except BhavcopyError as exc:
+        return f"error: {exc}"
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(
+    line=st.integers(min_value=1, max_value=40),
+    column=st.sampled_from(udiff.UDIFF_COLUMNS),
+    value=st.text(alphabet=st.sampled_from('0123456789.-+eE, \t\r"=@abIDOFCEPN_&\u00a0\u2003'), max_size=12)
+    | st.sampled_from(["NaN", "inf", "-0", "-0.0", "007", "1e15", "999999999999999", "9" * 25, "IDO ", "", " "]),
+)
+def test_the_fast_reader_reads_or_fails_exactly_as_line_by_line(line: int, column: str, value: str) -> None:
+    lines = bhavcopy_text(FO_BHAVCOPY / "FINNIFTY_20260327.csv").splitlines(keepends=True)[:60]
+    text = "".join(_cell(lines, line, column, value))
+
+    fast = _outcome(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(udiff, "_rows_plain", lambda *args: None)
+        slow = _outcome(text)
+
+    assert fast == slow
