@@ -147,3 +147,38 @@ def test_plain_underlying_rows(legs: list[OptionQuote]) -> None:
     assert (result.underlyings_stored, result.underlyings_kept) == (1, 1)
     stored = UnderlyingQuote.objects.get()
     assert (stored.spot, stored.futures, stored.source, stored.vix) == (23010.0, {"2026-03-26": 1.5}, "collected", None)
+
+
+def test_a_key_stored_in_between_probe_and_copy_falls_back_to_the_first_writer_rule(
+    legs: list[OptionQuote], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A concurrent writer storing a key after the probe found none: the direct COPY fails on the unique index,
+    # is rolled back to its savepoint, and the staged path keeps the earlier writer's row.
+    quotes_store(options=legs[:1], underlyings=[])
+    monkeypatch.setattr("apps.marketdata.services.quote_store._any_stored", lambda *args: False)
+    later = [_unsaved(q, last_price=999.0, source=QuoteSource.TICKER) for q in legs]
+
+    with transaction.atomic():
+        result = quotes_store(options=later, underlyings=[])
+
+    assert (result.options_stored, result.options_kept) == (2, 1)
+    assert sorted(OptionQuote.objects.values_list("last_price", flat=True)) == [120.5, 999.0, 999.0]
+
+
+def test_a_key_given_twice_in_one_call_is_stored_once(legs: list[OptionQuote]) -> None:
+    twice = [legs[0], _unsaved(legs[0], last_price=999.0), legs[1]]
+
+    result = quotes_store(options=twice, underlyings=[])
+
+    assert (result.options_stored, result.options_kept) == (2, 1)
+    assert sorted(OptionQuote.objects.values_list("last_price", flat=True)) == [120.5, 120.5]
+
+
+def test_new_rows_go_straight_into_the_table_without_the_stage(legs: list[OptionQuote]) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = quotes_store(options=legs, underlyings=[])
+
+    assert result.options_stored == 3
+    assert not any("_stage_" in query["sql"] for query in queries.captured_queries)

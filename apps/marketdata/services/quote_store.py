@@ -15,8 +15,11 @@ columns, ``float`` or ``int`` for floats, ``date``, *aware* ``datetime``, ``str`
 JSON); a value of another type raises ``TypeError`` and the call stores nothing. Model instances are prepared
 field by field first (a naive datetime made aware by Django, a number given as text converted).
 
-On PostgreSQL the rows go through a binary COPY into a temporary staging table and one
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, whose row count is exactly what this call stored; elsewhere
+On PostgreSQL one probe of the unique index asks whether any of the call's keys is stored: when none is (a new
+minute: a back-fill, a bhavcopy, a live minute's first write), the rows go by one binary COPY straight into the
+table, in a savepoint; when one is, or the COPY meets a key stored in between (or given twice), they go through
+a binary COPY into a temporary staging table and one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, whose row
+count is exactly what this call stored; elsewhere
 (the embedded SQLite) ``bulk_create(ignore_conflicts=True)``. Either way nothing commits unless the caller's
 transaction does, and a bad row (a check violated, a value of the wrong type) stores nothing of the call.
 """
@@ -29,7 +32,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeAlias
 
-from django.db import connection, models, transaction
+import psycopg
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from psycopg.types.json import Jsonb
 
@@ -98,21 +102,29 @@ def _copy_insert(model: type[models.Model], rows: Sequence[Any], *, conflict: tu
     table = quote(model._meta.db_table)
     names = ", ".join(quote(column) for _, column in columns)
     target = ", ".join(quote(name) for name in conflict)
-    # The staging rows live until the end of the transaction: one is needed even when the caller has none.
-    # The stage is empty on entry: each call empties it before returning, and a call that fails rolls back to
-    # its savepoint, rows and all.
+    if isinstance(rows[0], models.Model):
+        values = list(_instance_values(fields, rows))
+    else:
+        values = list(_plain_values(fields, rows))
+    keys = [[column for _, column in columns].index(name) for name in conflict]
     with transaction.atomic(), connection.cursor() as cursor:
-        stage = stage_create(cursor, table=model._meta.db_table, columns=[column for _, column in columns])
         types = column_types(cursor, model._meta.db_table, [column for _, column in columns])
-        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            write = copy.write_row
-            if isinstance(rows[0], models.Model):
-                for values in _instance_values(fields, rows):
-                    write(values)
-            else:
-                for values in _plain_values(fields, rows):
-                    write(values)
+        # The common case, a minute nobody has written yet (a back-fill, a bhavcopy, a new live minute): when
+        # not one key is stored, the rows go straight into the table by one COPY, in a savepoint. A key a
+        # concurrent writer stored in between (or one given twice) makes the COPY fail as a whole on the unique
+        # index; it is rolled back and the first-writer path below decides row by row.
+        if not _any_stored(cursor, table, conflict, [[row[i] for row in values] for i in keys], types, keys):
+            try:
+                with transaction.atomic():
+                    _copy(cursor, f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)", types, values)
+                return len(values)
+            except (IntegrityError, psycopg.IntegrityError):  # the COPY's own error is psycopg's
+                pass  # stored in between, a key given twice, or a check violated: the path below says which
+        # The staging rows live until the end of the transaction: one is needed even when the caller has none.
+        # The stage is empty on entry: each call empties it before returning, and a call that fails rolls back
+        # to its savepoint, rows and all.
+        stage = stage_create(cursor, table=model._meta.db_table, columns=[column for _, column in columns])
+        _copy(cursor, f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)", types, values)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608 - model identifiers
             f"ON CONFLICT ({target}) DO NOTHING"
@@ -120,6 +132,35 @@ def _copy_insert(model: type[models.Model], rows: Sequence[Any], *, conflict: tu
         stored = cursor.rowcount
         cursor.execute(f"TRUNCATE {stage}")
     return stored
+
+
+def _copy(cursor: Any, statement: str, types: list[int], values: list[Any]) -> None:
+    with cursor.cursor.copy(statement) as copy:
+        copy.set_types(types)
+        write = copy.write_row
+        for row in values:
+            write(row)
+
+
+def _any_stored(
+    cursor: Any, table: str, conflict: tuple[str, str], keys: list[list[Any]], types: list[int], at: list[int]
+) -> bool:
+    """Whether a stored row has one of the owners and one of the minutes of ``keys`` (one probe of the unique
+    index; exact when the call has one minute, as a collected minute or a bhavcopy has, and otherwise errs
+    towards the first-writer path). The owners go as one array literal: dumping thousands of values one by one
+    was most of the probe."""
+    if types[at[0]] not in (20, 23) or types[at[1]] != 1184:  # not (integer owner, timestamptz minute)
+        return True
+    owners_given, minutes = set(keys[0]), list(set(keys[1]))
+    if not all(type(value) is int for value in owners_given) or None in minutes:
+        return True  # the COPY below says what is wrong with such a row
+    owner, minute = (connection.ops.quote_name(name) for name in conflict)
+    owners = "{" + ",".join(map(str, owners_given)) + "}"
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {minute} = ANY(%s) AND {owner} = ANY(%s::bigint[]))",  # noqa: S608
+        [minutes, owners],
+    )
+    return bool(cursor.fetchone()[0])
 
 
 def _plain_values(fields: list[models.Field[Any, Any]], rows: Sequence[Row]) -> Any:
