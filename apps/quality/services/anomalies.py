@@ -200,14 +200,15 @@ _Minute = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
 
 
 def _minutes_read(underlying_id: int, minutes: list[datetime]) -> dict[datetime, _Minute]:
-    rows = list(
-        OptionQuote.objects.filter(
-            underlying_id=underlying_id, minute__in=minutes, minute__gte=min(minutes), minute__lte=max(minutes)
-        ).values_list("minute", "instrument_id", "last_price", "iv")
+    quotes = OptionQuote.objects.filter(
+        underlying_id=underlying_id, minute__in=minutes, minute__gte=min(minutes), minute__lte=max(minutes)
     )
     grouped: dict[datetime, list[tuple[int, float, float | None]]] = {m: [] for m in minutes}
-    for at, instrument_id, price, iv in rows:
-        grouped[at].append((instrument_id, price, iv))
+    if len(minutes) == 1:  # the usual read, the one new minute: no timestamp to load per row
+        grouped[minutes[0]] = list(quotes.values_list("instrument_id", "last_price", "iv"))
+    else:
+        for at, instrument_id, price, iv in quotes.values_list("minute", "instrument_id", "last_price", "iv"):
+            grouped[at].append((instrument_id, price, iv))
     return {
         at: (
             np.fromiter((r[0] for r in points), dtype=np.int64, count=len(points)),
