@@ -9,7 +9,9 @@ import pytest
 import pricing
 from apps.analytics.models import ChainSnapshot
 from apps.analytics.services import analytics_compute_minute
+from apps.analytics.services.oi_change import _previous_close_oi, _previous_close_oi_grouped
 from apps.market.calendar import expiry_close
+from apps.market.clock import ist_day_bounds
 from apps.marketdata.models import OptionQuote
 from tests.analytics.conftest import EXPIRY, MINUTE, RATE, build_chain, model_price
 
@@ -104,3 +106,28 @@ def test_it_takes_oi_change_from_the_previous_sessions_last_minute_and_classifie
     assert call.buildup == "long_buildup"
     assert put.oi_change == 50
     assert put.buildup == "neutral"  # 50 is 0.25 % of 20050 OI: inside the dead band
+
+
+def test_each_contracts_oi_change_is_against_its_own_last_minute_of_the_previous_session(nifty) -> None:
+    """Contracts stored at different last minutes of the previous session each compare with their own; one
+    stored only two sessions before has no previous close: unknown, never 0."""
+    friday_close = MINUTE - timedelta(days=3) + timedelta(hours=5, minutes=59)  # Fri 16-Jan 15:29 IST
+    build_chain(nifty, minute=friday_close - timedelta(days=1), strikes=[23000, 23100, 23200], call_oi=[5000] * 3,
+                put_oi=[5000] * 3)  # fmt: skip
+    build_chain(nifty, minute=friday_close - timedelta(minutes=30), strikes=[23000, 23100], call_oi=[1000, 7000],
+                put_oi=[1000, 7000])  # fmt: skip
+    build_chain(nifty, minute=friday_close, strikes=[23000], call_oi=[10000], put_oi=[10000])
+    build_chain(nifty, strikes=[23000, 23100, 23200], call_oi=[13000, 9000, 6000], put_oi=[13000, 9000, 6000])
+
+    analytics_compute_minute(underlying_id=nifty.id, minute=MINUTE)
+
+    assert _quote(23000, "CE").oi_change == 3000  # against Friday 15:29
+    assert _quote(23100, "CE").oi_change == 2000  # against Friday 14:59, its last minute that session
+    assert _quote(23200, "CE").oi_change is None  # stored on Thursday only
+
+    # The generic reader the embedded SQLite runs (plain SQL, so checked here on the same rows) answers the same.
+    ids = list(OptionQuote.objects.filter(minute=MINUTE).values_list("instrument_id", flat=True))
+    bounds = {"start": ist_day_bounds(friday_close.date())[0], "end": ist_day_bounds(MINUTE.date())[0]}
+    lateral = _previous_close_oi(underlying_id=nifty.id, instrument_ids=ids, **bounds)
+    assert lateral == _previous_close_oi_grouped(underlying_id=nifty.id, instrument_ids=ids, **bounds)
+    assert sorted(lateral.values()) == [7000, 7000, 10000, 10000]  # 23100 and 23000, each side; not 23200
