@@ -26,8 +26,8 @@ def _date(text: str | None, *, name: str) -> date | None:
 
 class Command(BaseCommand):
     help = (
-        "Analyse every archived minute in a range that still has unanalysed rows (e.g. an older bhavcopy imported "
-        "after the catch-up cursor passed its day); --recompute analyses every minute of the range again."
+        "Analyse every archived minute in a range never analysed (unanalysed rows and no snapshot: e.g. an older "
+        "bhavcopy imported after the catch-up cursor passed its day); --recompute analyses every minute again."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -50,5 +50,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{done.symbol}: {done.minutes} minute(s), {done.rows} option rows analysed")
         self.stdout.write(
             f"{result.minutes} minute(s) analysed over {span}"
-            + (" (recomputed)" if result.recompute else " (only minutes with unanalysed rows)")
+            + (" (recomputed)" if result.recompute else " (only minutes never analysed)")
         )
