@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -149,18 +151,47 @@ def test_plain_underlying_rows(legs: list[OptionQuote]) -> None:
     assert (stored.spot, stored.futures, stored.source, stored.vix) == (23010.0, {"2026-03-26": 1.5}, "collected", None)
 
 
-def test_a_key_stored_in_between_probe_and_copy_falls_back_to_the_first_writer_rule(
-    legs: list[OptionQuote], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A concurrent writer storing a key after the probe found none: the direct COPY fails on the unique index,
-    # is rolled back to its savepoint, and the staged path keeps the earlier writer's row.
-    quotes_store(options=legs[:1], underlyings=[])
-    monkeypatch.setattr("apps.marketdata.services.quote_store._any_stored", lambda *args: False)
+@pytest.mark.django_db(transaction=True)
+def test_a_key_stored_in_between_probe_and_copy_falls_back_to_the_first_writer_rule(legs: list[OptionQuote]) -> None:
+    """A real race: another writer has inserted one of the keys but not committed, so the probe sees none and the
+    direct COPY waits on that key; the writer commits, the COPY fails on the unique index, is rolled back to its
+    savepoint, and the staged path keeps the earlier writer's row."""
+    inserted, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                quotes_store(options=legs[:1], underlyings=[])
+                inserted.set()
+                with connection.cursor() as cursor:  # commit once the other call waits on this key
+                    deadline = time.monotonic() + 30
+                    while time.monotonic() < deadline:
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.02)
+                    else:
+                        raise AssertionError("the second writer never waited on the uncommitted key")
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+        finally:
+            done.set()
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert inserted.wait(30)
     later = [_unsaved(q, last_price=999.0, source=QuoteSource.TICKER) for q in legs]
 
     with transaction.atomic():
         result = quotes_store(options=later, underlyings=[])
 
+    thread.join(30)
+    assert done.is_set() and not failures, failures
     assert (result.options_stored, result.options_kept) == (2, 1)
     assert sorted(OptionQuote.objects.values_list("last_price", flat=True)) == [120.5, 999.0, 999.0]
 
