@@ -137,11 +137,10 @@ def _kept(
     plain = {
         _COUNT: ("NewBrdLotQty", "OpnIntrst", "TtlTradgVol"),
         _WHOLE: ("FinInstrmId", "ChngInOpnIntrst"),
-        _DECIMAL: ("SttlmPric", "UndrlygPric"),
+        _DECIMAL: ("SttlmPric", "UndrlygPric", "StrkPric", "PrvsClsgPric"),
         _DAY: ("TradDt", "XpryDt"),
         _NAME: ("TckrSymb", "FinInstrmNm"),
     }
-    plain[_DECIMAL] = (*plain[_DECIMAL], "StrkPric", "PrvsClsgPric")
     extra = {"StrkPric": strike, "PrvsClsgPric": previous.filter(given)}  # options only; given only
     for pattern, names in plain.items():
         if not _all(pattern, *[extra[name] if name in extra else cells(name) for name in names]):
